@@ -1,0 +1,264 @@
+"""Real images that ship inside installed packages (nilearn, pydicom, scikit-image).
+
+Nothing here touches the network: every file is read from the installed
+package's own folder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+from medlab.datasets._cards import get_card
+from medlab.datasets._dataset import Dataset
+from medlab.errors import DatasetNotAvailableError
+
+__all__ = ["bundled_path", "mni152", "pydicom_ct", "pydicom_mr", "retina"]
+
+
+def bundled_path(package: str, relative: str) -> Path:
+    """Path of a data file inside an installed package, without importing it.
+
+    Raises
+    ------
+    DatasetNotAvailableError
+        If the package is not installed or the file is missing from it.
+    """
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise DatasetNotAvailableError(
+            f"the package {package!r} is not installed; install it with "
+            f"`pip install {package}` to use its data file {relative!r}"
+        )
+    for root in spec.submodule_search_locations:
+        path = Path(root) / relative
+        if path.is_file():
+            return path
+    raise DatasetNotAvailableError(
+        f"file {relative!r} not found in the installed package {package!r} "
+        f"(looked in {list(spec.submodule_search_locations)}); reinstall {package}"
+    )
+
+
+def _card_paths(name: str) -> dict[str, Path]:
+    card = get_card(name)
+    return {f.name: bundled_path(f.package, f.path) for f in card.files}
+
+
+def _block_mean(volume: np.ndarray, factor: int) -> np.ndarray:
+    """Average non-overlapping ``factor``-sized cubes (edges that do not fill one are dropped)."""
+    if factor == 1:
+        return volume
+    shape = tuple(s // factor for s in volume.shape)
+    cropped = volume[tuple(slice(0, s * factor) for s in shape)]
+    blocks = cropped.reshape(shape[0], factor, shape[1], factor, shape[2], factor)
+    return blocks.mean(axis=(1, 3, 5), dtype=np.float64).astype(np.float32)
+
+
+def mni152(resolution: int = 1) -> Dataset:
+    """The MNI152 (ICBM 2009a symmetric) T1 brain template with tissue maps.
+
+    Parameters
+    ----------
+    resolution : int, optional
+        Voxel size in mm (1, 2, 3 or 4). Values above 1 average ``resolution³``
+        blocks of the 1 mm volumes (2 gives a 98×116×94 volume, 8× smaller).
+
+    Returns
+    -------
+    Dataset
+        ``t1`` : (197, 233, 189) float32 ndarray at ``resolution=1``, T1-weighted
+        MRI intensity scaled to [0, 1] (MRI has no physical unit); axes are
+        (x, y, z) in RAS+ orientation, as stored in the NIfTI file.
+        ``gm``, ``wm`` : same shape, float32 probability maps in [0, 1] of grey
+        and white matter.
+        ``labels`` : same shape, uint8, 0 = other, 1 = grey matter,
+        2 = white matter (the more probable tissue where its probability ≥ 0.5).
+        ``ds.spacing`` is ``(resolution,) * 3`` mm; ``ds.affine`` the 4×4
+        voxel-to-MNI-mm matrix.
+
+    Notes
+    -----
+    Read with nibabel from the files that the nilearn wheel ships in
+    ``nilearn/datasets/data/`` (uint8 on disk, rescaled to [0, 1] by their
+    maximum, as nilearn's ``load_mni152_template`` does). No network is used.
+
+    Licence: the ICBM 2009 templates are free to use, copy and distribute with
+    the copyright notice of the McConnell Brain Imaging Centre, Montreal
+    Neurological Institute, McGill University (see the card).
+
+    References
+    ----------
+    .. [1] Fonov V, Evans AC, Botteron K, et al. Unbiased average age-appropriate
+       atlases for pediatric studies. NeuroImage 54(1), 2011.
+
+    Examples
+    --------
+    >>> ds = mni152(resolution=2)
+    >>> ds["t1"].shape
+    (98, 116, 94)
+    """
+    import nibabel as nib
+
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or not (
+        1 <= resolution <= 4
+    ):
+        raise ValueError(f"resolution must be an integer from 1 to 4 (mm), got {resolution!r}")
+    factor = int(resolution)
+    paths = _card_paths("mni152")
+    arrays = {}
+    affine = None
+    for key, fname in (
+        ("t1", "mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz"),
+        ("gm", "mni_icbm152_gm_tal_nlin_sym_09a_converted.nii.gz"),
+        ("wm", "mni_icbm152_wm_tal_nlin_sym_09a_converted.nii.gz"),
+    ):
+        img = nib.load(paths[fname])
+        data = np.asarray(img.get_fdata(dtype=np.float32))
+        data /= data.max()
+        arrays[key] = _block_mean(data, factor)
+        affine = img.affine
+    scale = np.diag([factor, factor, factor, 1.0])
+    scale[:3, 3] = (factor - 1) / 2.0  # centre of each block, in old voxel units
+    affine = affine @ scale
+    gm, wm = arrays["gm"], arrays["wm"]
+    labels = np.zeros(gm.shape, dtype=np.uint8)
+    labels[(gm >= 0.5) & (gm >= wm)] = 1
+    labels[(wm >= 0.5) & (wm > gm)] = 2
+    arrays["labels"] = labels
+    return Dataset(
+        get_card("mni152"),
+        arrays,
+        spacing=(float(factor),) * 3,
+        affine=affine,
+        meta={"paths": {k: str(v) for k, v in paths.items()}, "resolution": factor},
+    )
+
+
+def _pydicom_file(filename: str) -> Path:
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file(filename)
+    if path is None:  # pydicom returns None (with a warning) when it cannot find it
+        raise DatasetNotAvailableError(
+            f"pydicom's test file {filename!r} was not found in the installed pydicom; "
+            "reinstall pydicom (`pip install --force-reinstall pydicom`)"
+        )
+    return Path(path)
+
+
+_TAGS = (
+    "Modality",
+    "Manufacturer",
+    "BodyPartExamined",
+    "Rows",
+    "Columns",
+    "PixelSpacing",
+    "SliceThickness",
+    "RescaleSlope",
+    "RescaleIntercept",
+    "WindowCenter",
+    "WindowWidth",
+    "PhotometricInterpretation",
+    "BitsStored",
+)
+
+
+def _read_dicom_slice(name: str, filename: str) -> Dataset:
+    import pydicom
+
+    path = _pydicom_file(filename)
+    header = pydicom.dcmread(path)
+    try:
+        from medlab.io import read_dicom
+    except ImportError:
+        read_dicom = None
+    if read_dicom is not None:
+        image = read_dicom(path)
+        array = np.asarray(image.array, dtype=np.float32)
+        spacing = tuple(image.spacing)[-2:]
+    else:  # fallback while medlab.io is not available
+        from pydicom.pixels import apply_modality_lut
+
+        array = apply_modality_lut(header.pixel_array, header).astype(np.float32)
+        spacing = tuple(float(s) for s in header.PixelSpacing)
+    meta = {}
+    for tag in _TAGS:
+        value = header.get(tag)
+        if value is None:
+            continue
+        if isinstance(value, pydicom.multival.MultiValue):
+            value = [float(v) for v in value]
+        elif isinstance(value, (pydicom.valuerep.DSfloat, pydicom.valuerep.IS)):
+            value = float(value)
+        else:
+            value = value if isinstance(value, (int, float)) else str(value)
+        meta[tag] = value
+    meta["path"] = str(path)
+    return Dataset(get_card(name), {"image": array}, spacing=spacing, meta=meta)
+
+
+def pydicom_ct() -> Dataset:
+    """pydicom's CT test slice ``CT_small.dcm`` in Hounsfield units.
+
+    Returns
+    -------
+    Dataset
+        ``image`` : (128, 128) float32 ndarray, Hounsfield units (stored values
+        × RescaleSlope 1 + RescaleIntercept −1024). ``ds.spacing`` is the
+        pixel spacing (row, column) in mm, about (0.66, 0.66); ``ds.meta``
+        holds the main DICOM tags and ``ds.meta["path"]`` the file (to open it
+        with pydicom yourself).
+
+    Notes
+    -----
+    The file ships in the pydicom wheel (``pydicom/data/test_files``), found
+    with ``pydicom.data.get_testdata_file``; no network. Converted with
+    :func:`medlab.io.read_dicom`. Licence: pydicom's test files are
+    distributed with pydicom under its MIT licence (see the card).
+    """
+    return _read_dicom_slice("pydicom_ct", "CT_small.dcm")
+
+
+def pydicom_mr() -> Dataset:
+    """pydicom's MR test slice ``MR_small.dcm``.
+
+    Returns
+    -------
+    Dataset
+        ``image`` : (64, 64) float32 ndarray, MR signal intensity (arbitrary
+        units; the file has no rescale). ``ds.spacing`` is (0.3125, 0.3125) mm;
+        ``ds.meta`` holds the main DICOM tags and the file path.
+
+    Notes
+    -----
+    Ships in the pydicom wheel; no network. Licence as for :func:`pydicom_ct`.
+    """
+    return _read_dicom_slice("pydicom_mr", "MR_small.dcm")
+
+
+def retina() -> Dataset:
+    """A human retina fundus photograph (scikit-image's ``data.retina()``).
+
+    Returns
+    -------
+    Dataset
+        ``image`` : (1411, 1411, 3) uint8 ndarray, RGB colour photograph.
+        ``green`` : (1411, 1411) float32 in [0, 1], the green channel, where
+        vessels and microaneurysms have the most contrast.
+        No physical spacing is known (``ds.spacing`` is ``None``).
+
+    Notes
+    -----
+    Read from the file shipped in the scikit-image wheel; no network.
+    Source: Häggström, Mikael (2014), "Medical gallery of Mikael Häggström
+    2014", WikiJournal of Medicine 1(2), DOI:10.15347/wjm/2014.008, via
+    Wikimedia Commons. Licence: public domain (CC0), per scikit-image.
+    """
+    from skimage import data
+
+    image = data.retina()
+    green = image[..., 1].astype(np.float32) / 255.0
+    return Dataset(get_card("retina"), {"image": image, "green": green})
