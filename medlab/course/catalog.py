@@ -1,0 +1,197 @@
+"""The lesson catalog, read from the notebooks' own ``"medlab"`` metadata.
+
+See :mod:`medlab.course` for the metadata schema.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from medlab.errors import MedlabError
+
+__all__ = ["Exercise", "Lesson", "LessonMetadataError", "load_catalog", "read_lesson"]
+
+LESSON_ID = re.compile(r"^\d{2}_[a-z0-9_]+$")
+EXERCISE_ID = re.compile(r"^\d{2}\.[a-z0-9_]+$")
+
+
+class LessonMetadataError(MedlabError, ValueError):
+    """A lesson notebook whose ``"medlab"`` metadata does not follow the schema."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path = str(path)
+        super().__init__(f"Lesson {self.path!r}: {problem}")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise of a lesson, as listed in the lesson's metadata."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One lesson notebook of the course.
+
+    Attributes
+    ----------
+    id : str
+        The file stem, e.g. ``"00_welcome"``.
+    number : int
+        Order in the course.
+    title : str
+        Sentence-case title.
+    minutes : int
+        Estimated minutes.
+    objectives : tuple of str
+        "You will learn" bullets.
+    exercises : tuple of Exercise
+        Exercises in notebook order.
+    filename : str
+        The notebook's file name, e.g. ``"00_welcome.ipynb"``.
+    prerequisites : tuple of str
+        Optional prerequisites.
+    """
+
+    id: str
+    number: int
+    title: str
+    minutes: int
+    objectives: tuple[str, ...]
+    exercises: tuple[Exercise, ...]
+    filename: str
+    prerequisites: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (used by the server's catalog endpoint)."""
+        return {
+            "id": self.id,
+            "number": self.number,
+            "title": self.title,
+            "minutes": self.minutes,
+            "objectives": list(self.objectives),
+            "prerequisites": list(self.prerequisites),
+            "exercises": [{"id": e.id, "title": e.title} for e in self.exercises],
+            "path": self.filename,
+        }
+
+
+def _require(meta: dict, key: str, kind: type | tuple, path: Path) -> object:
+    if key not in meta:
+        raise LessonMetadataError(path, f"metadata 'medlab' has no {key!r} key")
+    value = meta[key]
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise LessonMetadataError(
+            path, f"metadata 'medlab.{key}' should be {kind}, found {type(value).__name__}"
+        )
+    return value
+
+
+def _strings(value: object, key: str, path: Path) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise LessonMetadataError(path, f"metadata 'medlab.{key}' should be a list of strings")
+    return tuple(value)
+
+
+def read_lesson(path: str | Path) -> Lesson:
+    """Read one lesson's catalog entry from its notebook metadata.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``NN_topic.ipynb`` notebook.
+
+    Returns
+    -------
+    Lesson
+
+    Raises
+    ------
+    LessonMetadataError
+        If the notebook is not JSON or its ``"medlab"`` metadata breaks the schema.
+    """
+    path = Path(path)
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise LessonMetadataError(path, f"cannot be read as a notebook ({exc})") from exc
+    meta = nb.get("metadata", {}).get("medlab") if isinstance(nb, dict) else None
+    if not isinstance(meta, dict):
+        raise LessonMetadataError(path, "notebook metadata has no 'medlab' object")
+    lesson_id = _require(meta, "id", str, path)
+    if lesson_id != path.stem or not LESSON_ID.match(lesson_id):
+        raise LessonMetadataError(
+            path, f"metadata 'medlab.id' should equal the file stem {path.stem!r} "
+            f"(pattern NN_topic), found {lesson_id!r}"
+        )
+    number = _require(meta, "number", int, path)
+    if number < 0 or int(lesson_id[:2]) != number:
+        raise LessonMetadataError(
+            path, f"metadata 'medlab.number' should be {int(lesson_id[:2])}, found {number}"
+        )
+    title = _require(meta, "title", str, path)
+    minutes = _require(meta, "minutes", int, path)
+    if minutes <= 0:
+        raise LessonMetadataError(path, f"metadata 'medlab.minutes' should be > 0, found {minutes}")
+    objectives = _strings(meta.get("objectives"), "objectives", path)
+    prerequisites = _strings(meta.get("prerequisites", []), "prerequisites", path)
+    raw_exercises = _require(meta, "exercises", list, path)
+    exercises = []
+    for item in raw_exercises:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise LessonMetadataError(path, f"exercise entry {item!r} has no string 'id'")
+        if not EXERCISE_ID.match(item["id"]) or int(item["id"][:2]) != number:
+            raise LessonMetadataError(
+                path, f"exercise id {item['id']!r} should look like '{number:02d}.name'"
+            )
+        exercises.append(Exercise(item["id"], str(item.get("title", item["id"]))))
+    return Lesson(
+        id=lesson_id,
+        number=number,
+        title=title,
+        minutes=minutes,
+        objectives=objectives,
+        exercises=tuple(exercises),
+        filename=path.name,
+        prerequisites=prerequisites,
+    )
+
+
+def load_catalog(lessons_dir: str | Path | None = None) -> list[Lesson]:
+    """All lessons in ``lessons_dir`` (default: the bundled lessons), sorted by number.
+
+    Notebooks whose names do not look like ``NN_topic.ipynb`` are ignored.
+
+    Raises
+    ------
+    LessonMetadataError
+        If a lesson's metadata breaks the schema or two lessons share a number.
+    FileNotFoundError
+        If ``lessons_dir`` does not exist.
+    """
+    if lessons_dir is None:
+        from medlab._resources import lessons_dir as _default
+
+        lessons_dir = _default()
+    lessons_dir = Path(lessons_dir)
+    if not lessons_dir.is_dir():
+        raise FileNotFoundError(f"Lessons folder {str(lessons_dir)!r} does not exist")
+    lessons = [
+        read_lesson(p)
+        for p in sorted(lessons_dir.glob("*.ipynb"))
+        if LESSON_ID.match(p.stem)
+    ]
+    seen: dict[int, str] = {}
+    for lesson in lessons:
+        if lesson.number in seen:
+            raise LessonMetadataError(
+                lesson.filename,
+                f"lesson number {lesson.number} is also used by {seen[lesson.number]!r}",
+            )
+        seen[lesson.number] = lesson.filename
+    return sorted(lessons, key=lambda lesson: lesson.number)

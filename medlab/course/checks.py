@@ -1,0 +1,268 @@
+"""``check``, ``hint``, ``solution`` and ``fallback``: what lessons call.
+
+Each returns an object that Jupyter displays (HTML in JupyterLab, deterministic plain
+text everywhere else, so nbval outputs are stable). Put the call on the last line of
+the cell. Nothing here raises on a wrong answer.
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from medlab.course.exercises import ExerciseDef, Item, NotAttempted, get
+
+__all__ = ["CheckResult", "HintText", "SolutionText", "check", "evaluate", "fallback", "hint",
+           "solution"]
+
+PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
+
+# Exercises whose reference solution was just run by ``fallback`` in this process:
+# the next ``check`` of each reports "not attempted" and records nothing.
+_FALLBACK_USED: set[str] = set()
+# How many hints of each exercise have been shown in this process.
+_HINTS_SHOWN: dict[str, int] = {}
+
+_BOX = (
+    "border-left: 4px solid {color}; padding: 4px 10px; margin: 4px 0; "
+    "background: var(--jp-layout-color1, transparent); color: var(--jp-ui-font-color1, inherit); "
+    "font-family: var(--jp-ui-font-family, sans-serif); font-size: var(--jp-ui-font-size1, 13px)"
+)
+_COLORS = {
+    PASSED: "var(--jp-success-color1, #388e3c)",
+    FAILED: "var(--jp-error-color1, #d32f2f)",
+    NOT_ATTEMPTED: "var(--jp-warn-color1, #f57c00)",
+}
+_MARKS = {True: "✔", False: "✘"}
+
+
+@dataclass
+class CheckResult:
+    """The feedback of one check.
+
+    Attributes
+    ----------
+    exercise_id, title : str
+        The exercise.
+    status : str
+        ``"passed"``, ``"failed"`` or ``"not attempted"``.
+    items : list of Item
+        One statement per aspect checked (type, shape, values ...).
+    note : str
+        A closing line (progress saved, next step), may be empty.
+    """
+
+    exercise_id: str
+    title: str
+    status: str
+    items: list[Item] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        """True when every aspect of the answer is right."""
+        return self.status == PASSED
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def _headline(self) -> str:
+        if self.status == PASSED:
+            return f"{self.exercise_id} passed: {self.title}"
+        if self.status == FAILED:
+            return f"{self.exercise_id} not yet right: {self.title}"
+        return f"{self.exercise_id} not attempted yet: {self.title}"
+
+    def __str__(self) -> str:
+        mark = {PASSED: "✔", FAILED: "✘", NOT_ATTEMPTED: "…"}[self.status]
+        lines = [f"{mark} {self._headline()}"]
+        lines += [f"  {_MARKS[item.ok]} {item.message}" for item in self.items]
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f'<li style="list-style: none">{_MARKS[i.ok]} {html.escape(i.message)}</li>'
+            for i in self.items
+        )
+        note = f"<div>{html.escape(self.note)}</div>" if self.note else ""
+        return (
+            f'<div class="medlab-check medlab-check-{self.status.replace(" ", "-")}" '
+            f'style="{_BOX.format(color=_COLORS[self.status])}">'
+            f"<strong>{html.escape(self._headline())}</strong>"
+            f'<ul style="margin: 4px 0; padding-left: 4px">{rows}</ul>{note}</div>'
+        )
+
+
+@dataclass
+class HintText:
+    """A hint (or a message that there is none left), displayable."""
+
+    exercise_id: str
+    number: int
+    total: int
+    text: str
+
+    def __str__(self) -> str:
+        if self.number == 0:
+            return f"Hint for {self.exercise_id}: {self.text}"
+        return f"Hint {self.number} of {self.total} for {self.exercise_id}: {self.text}"
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        color = "var(--jp-info-color1, #0288d1)"
+        return (
+            f'<div class="medlab-hint" style="{_BOX.format(color=color)}">'
+            f"{html.escape(str(self))}</div>"
+        )
+
+
+@dataclass
+class SolutionText:
+    """The reference solution, folded in HTML until the learner opens it."""
+
+    exercise_id: str
+    code: str
+
+    def __str__(self) -> str:
+        return f"Solution of {self.exercise_id}:\n{self.code}"
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        color = "var(--jp-border-color1, #999)"
+        return (
+            f'<details class="medlab-solution" style="{_BOX.format(color=color)}">'
+            f"<summary>Show the solution of {html.escape(self.exercise_id)}</summary>"
+            f"<pre>{html.escape(self.code)}</pre></details>"
+        )
+
+
+def _run_checker(exercise: ExerciseDef, answer: Any) -> CheckResult:
+    result = CheckResult(exercise.id, exercise.title, FAILED)
+    try:
+        result.items = list(exercise.checker(answer))
+    except (NotAttempted, NotImplementedError):
+        result.status = NOT_ATTEMPTED
+        result.note = "Write your code where it says YOUR CODE HERE, run the cell, then check."
+        return result
+    except Exception as exc:  # a checker must never crash the learner's cell
+        result.items = [
+            Item(False, f"your answer could not be examined: {type(exc).__name__}: {exc}")
+        ]
+        return result
+    if result.items and all(item.ok for item in result.items):
+        result.status = PASSED
+    return result
+
+
+def evaluate(exercise_id: str, answer: Any) -> CheckResult:
+    """Check ``answer`` without recording progress or consuming a fallback.
+
+    Raises
+    ------
+    UnknownExerciseError
+        If ``exercise_id`` is not defined (a lesson bug, not a wrong answer).
+    """
+    return _run_checker(get(exercise_id), answer)
+
+
+def check(exercise_id: str, answer: Any) -> CheckResult:
+    """Check the learner's answer to ``exercise_id`` and record progress when it passes.
+
+    Parameters
+    ----------
+    exercise_id : str
+        ``"NN.name"``, e.g. ``"00.hounsfield"``.
+    answer : object
+        The learner's value or function.
+
+    Returns
+    -------
+    CheckResult
+        Displays as feedback: what is right, what is not (expected shape, type, value
+        range), never the solution. ``bool(result)`` is True when it passed.
+
+    Raises
+    ------
+    UnknownExerciseError
+        If ``exercise_id`` is not defined. A wrong answer never raises.
+    """
+    exercise = get(exercise_id)
+    if exercise_id in _FALLBACK_USED:
+        _FALLBACK_USED.discard(exercise_id)
+        return CheckResult(
+            exercise.id, exercise.title, NOT_ATTEMPTED,
+            note="The reference solution was used so the rest of the notebook runs. "
+            "Replace the fallback(...) line with your own code to get credit.",
+        )
+    result = _run_checker(exercise, answer)
+    if result.passed:
+        from medlab.course.progress import default_store
+
+        try:
+            default_store().record_pass(exercise_id)
+            result.note = "Progress saved."
+        except OSError as exc:
+            result.note = f"Passed, but progress could not be saved: {exc}"
+    elif result.status == FAILED:
+        result.note = f'Try again, or ask for a hint: hint("{exercise_id}")'
+    return result
+
+
+def hint(exercise_id: str, number: int | None = None) -> HintText:
+    """The next hint for ``exercise_id`` (or hint ``number``, counting from 1).
+
+    Each call without ``number`` shows one more hint, up to the last one.
+    """
+    exercise = get(exercise_id)
+    total = len(exercise.hints)
+    if total == 0:
+        return HintText(exercise_id, 0, 0, "this exercise has no hints; see solution(...).")
+    if number is None:
+        number = min(_HINTS_SHOWN.get(exercise_id, 0) + 1, total)
+    if not 1 <= number <= total:
+        raise ValueError(
+            f"Hint number for {exercise_id!r} should be between 1 and {total}, found {number}"
+        )
+    _HINTS_SHOWN[exercise_id] = max(_HINTS_SHOWN.get(exercise_id, 0), number)
+    return HintText(exercise_id, number, total, exercise.hints[number - 1])
+
+
+def solution(exercise_id: str) -> SolutionText:
+    """The reference solution of ``exercise_id``, folded until clicked in JupyterLab."""
+    return SolutionText(exercise_id, get(exercise_id).solution)
+
+
+def fallback(exercise_id: str, namespace: dict | None = None) -> None:
+    """Run the reference solution of ``exercise_id`` in the notebook and say so.
+
+    Learner notebooks call this where the learner's code goes, so that later cells
+    still run. The next :func:`check` of the exercise reports "not attempted yet".
+
+    Parameters
+    ----------
+    exercise_id : str
+        The exercise.
+    namespace : dict, optional
+        Where to run the solution; default: the caller's global namespace (the
+        notebook's).
+    """
+    exercise = get(exercise_id)
+    if namespace is None:
+        namespace = sys._getframe(1).f_globals
+    exec(compile(exercise.solution, f"<solution {exercise_id}>", "exec"), namespace)
+    _FALLBACK_USED.add(exercise_id)
+    print(
+        f"[{exercise_id}] Using the reference solution for now "
+        "(replace this fallback line with your own code)."
+    )

@@ -1,0 +1,32 @@
+"""MedLab's Jupyter server extension: REST endpoints for the course side panel.
+
+Routes (under the server's ``base_url``), all behind Jupyter's authentication and,
+for POST, its XSRF check:
+
+``GET  /medlab/api/catalog``               lessons with per-lesson progress and the next lesson
+``GET  /medlab/api/progress``              ``{"passed": {exercise_id: first pass time}}``
+``POST /medlab/api/lessons/<id>/open``     make sure the learner's copy exists; its path
+``POST /medlab/api/lessons/<id>/reset``    back up the learner's copy, write a fresh one
+
+The workspace is the server's ``root_dir``; the source lessons come from the
+``MEDLAB_LESSONS_DIR`` environment variable or the bundled ``lessons/``. Enabled by
+``jupyter-config/jupyter_server_config.d/medlab.json``, installed with the wheel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["_jupyter_server_extension_points", "_load_jupyter_server_extension"]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    return [{"module": "medlab.server"}]
+
+
+def _load_jupyter_server_extension(server_app: Any) -> None:
+    """Register MedLab's handlers with the running Jupyter server."""
+    from medlab.server.handlers import setup_handlers
+
+    setup_handlers(server_app)
+    server_app.log.info("MedLab server extension loaded (workspace %s)", server_app.root_dir)

@@ -1,0 +1,140 @@
+"""check / hint / solution / fallback on the real exercise 00.hounsfield."""
+
+from __future__ import annotations
+
+import numpy as np
+import pydicom
+import pytest
+from pydicom.data import get_testdata_file
+
+from medlab.course import check, default_store, evaluate, fallback, hint, solution
+from medlab.course import checks as checks_module
+from medlab.course.exercises import UnknownExerciseError, all_exercises
+
+
+@pytest.fixture
+def ct():
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    return ds, ds.pixel_array
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state():
+    checks_module._FALLBACK_USED.clear()
+    checks_module._HINTS_SHOWN.clear()
+
+
+def test_correct_answer_passes_and_records_progress(ct):
+    ds, raw = ct
+    # Independent reference: the DICOM standard's linear rescale, done by hand.
+    hu = raw.astype(np.float64) * 1.0 + (-1024.0)
+    assert float(ds.RescaleIntercept) == -1024.0 and float(ds.RescaleSlope) == 1.0
+    result = check("00.hounsfield", hu)
+    assert result.passed and bool(result)
+    assert "00.hounsfield" in default_store().passed()
+    assert str(result).startswith("✔ 00.hounsfield passed")
+    assert "Progress saved." in str(result)
+    assert "medlab-check-passed" in result._repr_html_()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda raw: raw.astype(float), "forgot to add RescaleIntercept"),
+        (lambda raw: raw.astype(float) + 1024, "subtracted RescaleIntercept"),
+        (lambda raw: raw.astype(float).T[:64], "shape should be (128, 128), found (64, 128)"),
+        (lambda raw: raw - 1024, "dtype should be floating point"),
+        (lambda raw: (raw - 1024.0).tolist(), "should be a NumPy array, found list"),
+        (lambda raw: raw - 1014.0, "off by the same amount (10 HU)"),
+    ],
+)
+def test_common_mistakes_get_specific_feedback_and_no_progress(ct, make, message):
+    _, raw = ct
+    result = check("00.hounsfield", make(raw))
+    assert result.status == "failed"
+    assert message in str(result)
+    assert 'hint("00.hounsfield")' in str(result)
+    assert default_store().passed() == {}
+
+
+def test_feedback_never_contains_the_solution(ct):
+    _, raw = ct
+    text = str(check("00.hounsfield", raw.astype(float)))
+    assert solution("00.hounsfield").code not in text
+
+
+def test_placeholder_answer_is_not_attempted(ct):
+    for answer in (None, ...):
+        result = check("00.hounsfield", answer)
+        assert result.status == "not attempted"
+
+
+def test_text_repr_is_deterministic(ct):
+    _, raw = ct
+    a = str(check("00.hounsfield", raw.astype(float)))
+    b = str(check("00.hounsfield", raw.astype(float)))
+    assert a == b
+    assert "0x" not in a
+
+
+def test_unknown_exercise_raises_a_clear_error():
+    with pytest.raises(UnknownExerciseError, match=r"00\.nope"):
+        check("00.nope", 1)
+    with pytest.raises(UnknownExerciseError, match=r"NN\.name"):
+        check("hounsfield", 1)
+
+
+def test_hints_are_progressive_and_stop_at_the_last():
+    texts = [str(hint("00.hounsfield")) for _ in range(4)]
+    assert texts[0].startswith("Hint 1 of 3")
+    assert texts[1].startswith("Hint 2 of 3")
+    assert texts[2] == texts[3] and texts[2].startswith("Hint 3 of 3")
+    assert str(hint("00.hounsfield", 1)) == texts[0]
+    with pytest.raises(ValueError, match="between 1 and 3"):
+        hint("00.hounsfield", 4)
+
+
+def test_solution_is_folded_in_html():
+    shown = solution("00.hounsfield")
+    assert "<details" in shown._repr_html_()
+    assert "RescaleIntercept" in str(shown)
+
+
+def test_fallback_runs_reference_and_next_check_gives_no_credit(ct, capsys):
+    ds, raw = ct
+    namespace = {"ds": ds, "raw": raw}
+    fallback("00.hounsfield", namespace)
+    assert "Using the reference solution" in capsys.readouterr().out
+    result = check("00.hounsfield", namespace["hu"])
+    assert result.status == "not attempted"
+    assert default_store().passed() == {}
+    # The learner then writes their own code: credit is given.
+    assert check("00.hounsfield", namespace["hu"]).passed
+
+
+def test_a_checker_that_crashes_reports_instead_of_raising(monkeypatch, ct):
+    from medlab.course.exercises import lesson00
+
+    def broken(_):
+        raise RuntimeError("boom")
+
+    exercise = lesson00.EXERCISES[0]
+    monkeypatch.setattr(lesson00, "EXERCISES", (type(exercise)(**{**exercise.__dict__,
+                                                                   "checker": broken}),))
+    result = evaluate("00.hounsfield", 1)
+    assert result.status == "failed"
+    assert "could not be examined: RuntimeError: boom" in str(result)
+
+
+def test_reference_solution_text_passes_the_checker(ct):
+    ds, raw = ct
+    namespace = {"ds": ds, "raw": raw}
+    exec(solution("00.hounsfield").code, namespace)
+    assert evaluate("00.hounsfield", namespace["hu"]).passed
+
+
+def test_every_exercise_has_hints_and_a_solution():
+    exercises = list(all_exercises())
+    assert "00.hounsfield" in [e.id for e in exercises]
+    for exercise in exercises:
+        assert exercise.hints and exercise.solution.strip(), exercise.id
