@@ -122,11 +122,12 @@ def _check_probabilities(yp: np.ndarray, name: str) -> None:
 
 def _clip(p: np.ndarray, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
     """Clip like Keras (in float32), return the clipped values and where no clipping happened."""
-    lo = np.float32(epsilon)
-    hi = np.float32(1.0) - np.float32(epsilon)
-    p32 = p.astype(np.float32)
-    inside = (p32 >= lo) & (p32 <= hi)
-    return np.clip(p32, lo, hi).astype(np.float64), inside
+    # The bounds are Keras' float32 ones (1 - 1e-7 rounds to 0.99999988 in float32), so a
+    # clipped loss matches Keras; values inside keep their full float64 precision.
+    lo = float(np.float32(epsilon))
+    hi = float(np.float32(1.0) - np.float32(epsilon))
+    inside = (p >= lo) & (p <= hi)
+    return np.clip(p, lo, hi), inside
 
 
 def _reduce(values: np.ndarray, reduction: str, name: str):

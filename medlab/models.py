@@ -251,7 +251,10 @@ def unet(
     """
     dims = dims or len(input_shape) - 1
     if dims not in (2, 3):
-        raise ValueError(f"unet: dims must be 2 or 3, got {dims}")
+        raise ValueError(
+            f"unet: dims must be 2 or 3 (input_shape (H, W, C) or (D, H, W, C)), got {dims} "
+            f"from input_shape {tuple(input_shape)}"
+        )
     shape = _check_shape(input_shape, dims + 1, "unet")
     if depth < 1:
         raise ValueError(f"unet: depth must be >= 1, got {depth}")

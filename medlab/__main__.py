@@ -1,0 +1,3 @@
+from medlab.cli import main
+
+raise SystemExit(main())
