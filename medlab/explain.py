@@ -1,0 +1,213 @@
+"""Looking inside a CNN: feature maps, first-layer filters and Grad-CAM.
+
+These are the functions lesson 06 teaches and that
+:class:`~medlab.widgets.FeatureMapExplorer` and :class:`~medlab.widgets.GradCAMViewer`
+draw with. Keras/TensorFlow are imported when a function is called.
+
+References
+----------
+R. R. Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via
+Gradient-based Localization", ICCV 2017, https://arxiv.org/abs/1610.02391
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "conv_layers",
+    "feature_maps",
+    "first_layer_filters",
+    "grad_cam",
+    "jet",
+    "overlay_heatmap",
+    "prepare_input",
+    "spatial_layers",
+]
+
+
+def _output_rank(layer: Any) -> int | None:
+    try:
+        return len(layer.output.shape)
+    except (AttributeError, ValueError):
+        return None
+
+
+def spatial_layers(model: Any) -> list[str]:
+    """Names of the layers whose output is a stack of 2D maps (batch, H, W, C)."""
+    return [
+        layer.name
+        for layer in model.layers
+        if layer.__class__.__name__ != "InputLayer" and _output_rank(layer) == 4
+    ]
+
+
+def conv_layers(model: Any) -> list[str]:
+    """Names of the ``Conv2D`` layers, in order."""
+    return [layer.name for layer in model.layers if layer.__class__.__name__ == "Conv2D"]
+
+
+def prepare_input(model: Any, image: Any) -> np.ndarray:
+    """Return ``image`` as a float32 (H, W, C) array that ``model`` accepts.
+
+    A 2D image gets a channel axis; one channel is repeated when the model expects
+    three (and three are averaged when it expects one).
+
+    Raises
+    ------
+    ValueError
+        If the spatial size differs from the model's input size.
+    """
+    x = np.asarray(image, dtype=np.float32)
+    if x.ndim == 2:
+        x = x[:, :, None]
+    if x.ndim != 3:
+        raise ValueError(f"expected an image (H, W) or (H, W, C), got shape {x.shape}")
+    want = tuple(model.inputs[0].shape[1:])
+    if len(want) != 3:
+        raise ValueError(f"expected a model with (H, W, C) inputs, its input shape is {want}")
+    h, w, c = want
+    if (h is not None and h != x.shape[0]) or (w is not None and w != x.shape[1]):
+        raise ValueError(
+            f"image is {x.shape[0]}×{x.shape[1]} but the model expects {h}×{w}; resize it first"
+        )
+    if c is not None and c != x.shape[2]:
+        if x.shape[2] == 1:
+            x = np.repeat(x, c, axis=2)
+        elif c == 1:
+            x = x.mean(axis=2, keepdims=True)
+        else:
+            raise ValueError(f"image has {x.shape[2]} channels, the model expects {c}")
+    return x
+
+
+_SUBMODELS: dict[tuple[int, str], Any] = {}
+
+
+def _submodel(model: Any, layer: str) -> Any:
+    import keras
+
+    key = (id(model), layer)
+    if key not in _SUBMODELS:
+        try:
+            target = model.get_layer(layer)
+        except ValueError as err:
+            names = [lyr.name for lyr in model.layers]
+            raise ValueError(f"model has no layer {layer!r}; its layers are {names}") from err
+        _SUBMODELS[key] = keras.Model(model.inputs, target.output)
+    return _SUBMODELS[key]
+
+
+def feature_maps(model: Any, image: Any, layer: str) -> np.ndarray:
+    """The activations of ``layer`` for one image.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built functional or ``Sequential`` model with an ``Input``.
+    image : array_like
+        (H, W) or (H, W, C), scaled as the model was trained.
+    layer : str
+        Layer name (see :func:`spatial_layers`).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 array (H', W', C') for a spatial layer, or (units,) for a dense one.
+    """
+    x = prepare_input(model, image)
+    out = _submodel(model, layer)(x[None], training=False)
+    return np.asarray(out)[0].astype(np.float32)
+
+
+def first_layer_filters(model: Any) -> np.ndarray:
+    """Kernel weights of the first ``Conv2D`` layer, shape (kh, kw, in_channels, filters)."""
+    names = conv_layers(model)
+    if not names:
+        raise ValueError("model has no Conv2D layer, so it has no first-layer filters")
+    return np.asarray(model.get_layer(names[0]).get_weights()[0], dtype=np.float32)
+
+
+def grad_cam(
+    model: Any, image: Any, layer: str | None = None, class_index: int | None = None
+) -> np.ndarray:
+    """Grad-CAM heat map: where in the image the chosen class score looks.
+
+    The gradients of the class score with respect to the maps of ``layer`` are
+    averaged over each map (one weight per channel); the weighted sum of the maps,
+    passed through ReLU, is the class activation map. It is scaled to [0, 1] and
+    resized (bilinear) to the image size.
+
+    Parameters
+    ----------
+    model : keras.Model
+    image : array_like
+        One image (H, W) or (H, W, C).
+    layer : str, optional
+        A layer with spatial output; default the last ``Conv2D``.
+    class_index : int, optional
+        Output unit to explain; default the predicted class. For a single sigmoid
+        output, 1 (default) explains the positive score and 0 its complement ``1 - p``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 (H, W) in [0, 1] (all zeros when no location raises the score).
+    """
+    import keras
+    import tensorflow as tf
+    from skimage.transform import resize
+
+    if layer is None:
+        names = conv_layers(model) or spatial_layers(model)
+        if not names:
+            raise ValueError("grad_cam needs a model with a convolutional layer")
+        layer = names[-1]
+    x = prepare_input(model, image)
+    key = (id(model), f"gradcam:{layer}")
+    if key not in _SUBMODELS:
+        _SUBMODELS[key] = keras.Model(model.inputs, [model.get_layer(layer).output, model.output])
+    grad_model = _SUBMODELS[key]
+    with tf.GradientTape() as tape:
+        maps, preds = grad_model(tf.convert_to_tensor(x[None]), training=False)
+        if preds.shape[-1] == 1:
+            score = preds[:, 0] if class_index in (None, 1) else 1.0 - preds[:, 0]
+        else:
+            idx = int(tf.argmax(preds[0])) if class_index is None else int(class_index)
+            score = preds[:, idx]
+    grads = tape.gradient(score, maps)
+    weights = tf.reduce_mean(grads, axis=(0, 1, 2))
+    cam = tf.nn.relu(tf.reduce_sum(maps[0] * weights, axis=-1)).numpy().astype(np.float32)
+    peak = float(cam.max())
+    cam = cam / peak if peak > 0 else np.zeros_like(cam)
+    if cam.shape != x.shape[:2]:
+        cam = resize(cam, x.shape[:2], order=1, mode="edge", anti_aliasing=False)
+    return np.clip(cam, 0.0, 1.0).astype(np.float32)
+
+
+def jet(values: np.ndarray) -> np.ndarray:
+    """The classic 'jet' colour map for values in [0, 1] → uint8 RGB (..., 3)."""
+    v = np.clip(np.asarray(values, dtype=np.float32), 0.0, 1.0)[..., None]
+    centers = np.array([0.75, 0.5, 0.25], np.float32)  # red, green, blue peaks
+    rgb = np.clip(1.5 - np.abs(4.0 * (v - centers)), 0.0, 1.0)
+    return (rgb * 255 + 0.5).astype(np.uint8)
+
+
+def overlay_heatmap(image: Any, heatmap: Any, alpha: float = 0.4) -> np.ndarray:
+    """Blend a [0, 1] heat map (jet colours) over an image; returns uint8 RGB.
+
+    The image is min–max scaled to grey (an RGB image is averaged to grey first).
+    """
+    img = np.asarray(image, dtype=np.float32)
+    if img.ndim == 3:
+        img = img.mean(axis=2)
+    heat = np.asarray(heatmap, dtype=np.float32)
+    if heat.shape != img.shape:
+        raise ValueError(f"heat map shape {heat.shape} differs from the image's {img.shape}")
+    lo, hi = float(img.min()), float(img.max())
+    gray = (img - lo) / (hi - lo) if hi > lo else np.zeros_like(img)
+    base = np.repeat(gray[..., None] * 255.0, 3, axis=2)
+    a = float(np.clip(alpha, 0.0, 1.0))
+    return np.clip((1 - a) * base + a * jet(heat) + 0.5, 0, 255).astype(np.uint8)

@@ -1,0 +1,64 @@
+"""Interactive widgets for the lessons (ipywidgets 8, JupyterLab 4).
+
+Each widget is one call with sensible defaults and displays itself when it is the
+last expression of a cell::
+
+    from medlab.widgets import SliceViewer
+    SliceViewer(ct, window="lung")
+
+==========================  ================================================================
+``SliceViewer``             slices, window/level presets, HU readout, aspect ratio, overlays
+``VolumeViewer``            three linked planes with labels; itkwidgets 3D when it can load
+``KernelPlayground``        edit a 3×3/5×5 kernel, see the convolution and its histogram
+``FeatureMapExplorer``      a CNN layer's feature maps (and first-layer filters) for an image
+``GradCAMViewer``           Grad-CAM heat map over the image, per layer and class
+``LossExplorer``            BCE, weighted BCE, focal loss and gradients for dragged predictions
+``SegmentationOverlay``     truth vs prediction overlays with live Dice/IoU and a threshold
+``TrainingMonitor``         Keras callback: live training/validation curves in one display
+``ThresholdExplorer``       ROC curve with a movable operating point and confusion matrix
+==========================  ================================================================
+
+Widgets render images in NumPy and send PNG bytes (no matplotlib per update), so a
+control change costs milliseconds. Submodules are imported on first use: importing
+``medlab.widgets`` does not import Keras, TensorFlow, matplotlib or itkwidgets.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__all__ = [
+    "FeatureMapExplorer",
+    "GradCAMViewer",
+    "KernelPlayground",
+    "LossExplorer",
+    "SegmentationOverlay",
+    "SliceViewer",
+    "ThresholdExplorer",
+    "TrainingMonitor",
+    "VolumeViewer",
+]
+
+_WHERE = {
+    "SliceViewer": "slice_viewer",
+    "VolumeViewer": "volume_viewer",
+    "KernelPlayground": "kernel_playground",
+    "FeatureMapExplorer": "feature_maps",
+    "GradCAMViewer": "gradcam_viewer",
+    "LossExplorer": "loss_explorer",
+    "SegmentationOverlay": "segmentation",
+    "TrainingMonitor": "training_monitor",
+    "ThresholdExplorer": "threshold_explorer",
+}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"medlab.widgets.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'medlab.widgets' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,191 @@
+"""SegmentationOverlay: truth and prediction over an image, with live Dice and IoU."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from medlab.widgets._base import MedlabWidget, as_image
+from medlab.widgets._render import blend, display_size, encode_png, outline, scale01, to_rgb
+from medlab.widgets._render import to_uint8 as _to_uint8
+
+__all__ = ["SegmentationOverlay"]
+
+TRUTH_COLOR = (60, 180, 75)  # green
+PRED_COLOR = (230, 25, 75)  # red
+
+
+class SegmentationOverlay(MedlabWidget):
+    """Compare a predicted segmentation with the truth, slice by slice.
+
+    Parameters
+    ----------
+    image : array_like
+        2D image or 3D volume (slices first). Shown min–max scaled, or with ``window``.
+    truth : array_like
+        Ground-truth mask (boolean, or 0/1), same shape as ``image``.
+    prediction : array_like
+        Predicted mask, or probabilities in [0, 1] (a threshold slider then appears).
+    threshold : float
+        Initial threshold for probabilistic predictions (``prediction >= threshold``).
+    window : (center, width), optional
+        Display window for the image, in its units.
+    mode : {"fill", "contour"}
+        Draw filled masks or their outlines.
+
+    Attributes
+    ----------
+    scores : dict
+        ``{"dice_slice", "iou_slice", "dice_total", "iou_total"}`` from
+        :func:`medlab.metrics.dice` / :func:`medlab.metrics.iou` at the current threshold.
+    readout : ipywidgets.HTML
+        The same numbers as text.
+    """
+
+    def __init__(
+        self,
+        image: Any,
+        truth: Any,
+        prediction: Any,
+        *,
+        threshold: float = 0.5,
+        window: Any = None,
+        mode: str = "fill",
+        opacity: float = 0.45,
+        spacing: Any = None,
+        max_px: int = 420,
+    ) -> None:
+        import ipywidgets as w
+
+        data, sp, _ = as_image(image, spacing, name="SegmentationOverlay image")
+        truth_arr = np.asarray(truth)
+        pred_arr = np.asarray(prediction)
+        for label, arr in (("truth", truth_arr), ("prediction", pred_arr)):
+            if arr.shape != data.shape:
+                raise ValueError(
+                    f"SegmentationOverlay {label} has shape {arr.shape}, "
+                    f"expected the image's shape {data.shape}"
+                )
+        if mode not in ("fill", "contour"):
+            raise ValueError(f"SegmentationOverlay mode must be 'fill' or 'contour', got {mode!r}")
+        self.data = data
+        self.truth = truth_arr.astype(bool)
+        self.probabilistic = pred_arr.dtype.kind == "f" and not np.isin(pred_arr, (0.0, 1.0)).all()
+        if self.probabilistic and (pred_arr.min() < 0 or pred_arr.max() > 1):
+            raise ValueError(
+                "SegmentationOverlay prediction: probabilities must lie in [0, 1], got range "
+                f"[{pred_arr.min():.3g}, {pred_arr.max():.3g}]"
+            )
+        dtype = np.float32 if self.probabilistic else bool
+        self.prediction = pred_arr.astype(dtype)
+        if window is None:
+            self._lo, self._hi = float(data.min()), float(data.max())
+        else:
+            c, wd = (float(v) for v in window)
+            self._lo, self._hi = c - wd / 2, c + wd / 2
+        self.scores: dict[str, float] = {}
+        self._ready = False
+
+        n = data.shape[0] if data.ndim == 3 else 1
+        start = int(np.argmax(self.truth.reshape(n, -1).sum(axis=1))) if data.ndim == 3 else 0
+        self.slice_slider = w.IntSlider(
+            value=start, min=0, max=n - 1, description="slice",
+            layout=w.Layout(display=None if data.ndim == 3 else "none"),
+        )
+        self.threshold_slider = w.FloatSlider(
+            value=threshold, min=0.0, max=1.0, step=0.01, description="threshold",
+            layout=w.Layout(display=None if self.probabilistic else "none"),
+        )
+        self.opacity_slider = w.FloatSlider(
+            value=opacity, min=0.0, max=1.0, step=0.05, description="opacity"
+        )
+        self.mode_buttons = w.ToggleButtons(options=["fill", "contour"], value=mode)
+        self.show_truth = w.Checkbox(value=True, description="truth (green)", indent=False)
+        self.show_pred = w.Checkbox(value=True, description="prediction (red)", indent=False)
+        plane = data.shape[-2:]
+        plane_sp = sp[-2:]
+        dw, dh = display_size(plane, plane_sp, max_px)
+        self.image_widget = w.Image(
+            format="png", layout=w.Layout(width=f"{dw}px", height=f"{dh}px", object_fit="fill")
+        )
+        self.readout = w.HTML()
+        for ctl in (self.slice_slider, self.opacity_slider, self.mode_buttons,
+                    self.show_truth, self.show_pred):
+            ctl.observe(lambda _c: self.render(), "value")
+        self.threshold_slider.observe(lambda _c: self._threshold_changed(), "value")
+        self.widget = w.VBox(
+            [
+                w.HBox([self.slice_slider, self.threshold_slider]),
+                w.HBox([self.mode_buttons, self.opacity_slider]),
+                w.HBox([self.show_truth, self.show_pred]),
+                self.image_widget,
+                self.readout,
+            ]
+        )
+        self._ready = True
+        self._threshold_changed()
+
+    # ----------------------------------------------------------------- state
+    @property
+    def slice_index(self) -> int:
+        """The slice on screen (0 for a 2D image)."""
+        return int(self.slice_slider.value)
+
+    @property
+    def threshold(self) -> float:
+        """The threshold applied to a probabilistic prediction."""
+        return float(self.threshold_slider.value)
+
+    def predicted_mask(self) -> np.ndarray:
+        """The boolean prediction at the current threshold (whole image/volume)."""
+        if self.probabilistic:
+            return self.prediction >= self.threshold
+        return self.prediction
+
+    def summary(self) -> str:
+        return f"SegmentationOverlay(shape={self.data.shape}, probabilistic={self.probabilistic})"
+
+    # --------------------------------------------------------------- drawing
+    def _threshold_changed(self) -> None:
+        if not self._ready:
+            return
+        from medlab.metrics import dice, iou
+
+        self._pred_mask = self.predicted_mask()
+        self.scores["dice_total"] = float(dice(self.truth, self._pred_mask))
+        self.scores["iou_total"] = float(iou(self.truth, self._pred_mask))
+        self.render()
+
+    def _take(self, arr: np.ndarray) -> np.ndarray:
+        return arr[self.slice_index] if arr.ndim == 3 else arr
+
+    def render(self) -> None:
+        """Redraw the overlay and the per-slice and total scores."""
+        if not self._ready:
+            return
+        from medlab.metrics import dice, iou
+
+        truth = self._take(self.truth)
+        pred = self._take(self._pred_mask)
+        rgb = to_rgb(_to_uint8(scale01(self._take(self.data), self._lo, self._hi)))
+        a = self.opacity_slider.value
+        contour = self.mode_buttons.value == "contour"
+        if self.show_truth.value:
+            blend(rgb, outline(truth) if contour else truth, TRUTH_COLOR, 1.0 if contour else a,
+                  inplace=True)
+        if self.show_pred.value:
+            blend(rgb, outline(pred) if contour else pred, PRED_COLOR, 1.0 if contour else a,
+                  inplace=True)
+        self.image_widget.value = encode_png(rgb)
+        self.scores["dice_slice"] = float(dice(truth, pred))
+        self.scores["iou_slice"] = float(iou(truth, pred))
+        s = self.scores
+        where = f"slice {self.slice_index}" if self.data.ndim == 3 else "image"
+        self.readout.value = (
+            f"<code>{where}: Dice {s['dice_slice']:.3f} · IoU {s['iou_slice']:.3f}"
+            + (f" | all slices: Dice {s['dice_total']:.3f} · IoU {s['iou_total']:.3f}"
+               if self.data.ndim == 3 else "")
+            + (f" | threshold {self.threshold:.2f}" if self.probabilistic else "")
+            + "</code>"
+        )

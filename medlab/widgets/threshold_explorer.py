@@ -1,0 +1,121 @@
+"""ThresholdExplorer: move the operating point along the ROC curve."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from medlab.widgets._base import MedlabWidget
+from medlab.widgets._render import BlitFigure
+
+__all__ = ["ThresholdExplorer"]
+
+
+class ThresholdExplorer(MedlabWidget):
+    """ROC curve with a movable operating point, confusion matrix and derived rates.
+
+    A case is called positive when ``score >= threshold`` (the convention of
+    :func:`medlab.metrics.roc_curve` and scikit-learn).
+
+    Parameters
+    ----------
+    y_true : array_like
+        Binary labels (0 = negative, 1 = positive); both classes must occur.
+    scores : array_like
+        Scores, higher meaning more likely positive (probabilities or logits).
+    threshold : float, optional
+        Initial threshold (default 0.5 for scores in [0, 1], else the median score).
+
+    Attributes
+    ----------
+    confusion : numpy.ndarray
+        ``[[tn, fp], [fn, tp]]`` at the current threshold.
+    stats : dict
+        ``sensitivity``, ``specificity``, ``ppv``, ``npv`` (NaN where undefined),
+        ``fpr``, ``tpr``, ``auc``.
+    """
+
+    def __init__(self, y_true: Any, scores: Any, threshold: float | None = None) -> None:
+        import ipywidgets as w
+
+        from medlab.metrics import roc_auc, roc_curve
+
+        self.y_true = np.asarray(y_true).ravel()
+        self.scores = np.asarray(scores, dtype=np.float64).ravel()
+        self.fpr, self.tpr, self.thresholds = roc_curve(self.y_true, self.scores)
+        self.auc = float(roc_auc(self.y_true, self.scores))
+        lo, hi = float(self.scores.min()), float(self.scores.max())
+        if threshold is None:
+            threshold = 0.5 if lo >= 0 and hi <= 1 else float(np.median(self.scores))
+        span = hi - lo if hi > lo else 1.0
+        self.threshold_slider = w.FloatSlider(
+            value=float(np.clip(threshold, lo, hi)), min=lo, max=hi, step=span / 500,
+            description="threshold", readout_format=".3f", continuous_update=True,
+            layout=w.Layout(width="480px"),
+        )
+        self.table = w.HTML()
+        self.plot = w.Image(format="png")
+        self._plot = BlitFigure(8.0, 3.2)
+        ax_roc, ax_hist = self._plot.fig.subplots(1, 2)
+        self._plot.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.28)
+        ax_roc.plot(self.fpr, self.tpr, color="tab:purple", lw=2)
+        ax_roc.plot([0, 1], [0, 1], ":", color="grey")
+        ax_roc.set(xlabel="1 − specificity (FPR)", ylabel="sensitivity (TPR)",
+                   title=f"ROC, AUC = {self.auc:.3f}", xlim=(-0.02, 1.02), ylim=(-0.02, 1.02))
+        bins = np.linspace(lo, hi if hi > lo else lo + 1, 31)
+        ax_hist.hist(self.scores[self.y_true == 0], bins=bins, alpha=0.6, label="negatives",
+                     color="tab:blue")
+        ax_hist.hist(self.scores[self.y_true == 1], bins=bins, alpha=0.6, label="positives",
+                     color="tab:red")
+        ax_hist.set(xlabel="score", title="scores by true class")
+        ax_hist.legend(fontsize=8)
+        (self._point,) = ax_roc.plot([], [], "o", color="black", ms=9)
+        self._line = ax_hist.axvline(threshold, color="black", lw=2)
+        self._plot.animate(self._point, self._line)
+        self._plot.redraw()
+        self.threshold_slider.observe(lambda _c: self.render(), "value")
+        self.widget = w.VBox([self.threshold_slider, self.plot, self.table])
+        self.render()
+
+    @property
+    def threshold(self) -> float:
+        """The current threshold."""
+        return float(self.threshold_slider.value)
+
+    def summary(self) -> str:
+        return f"ThresholdExplorer(n={self.scores.size}, auc={self.auc:.3f})"
+
+    def render(self) -> None:
+        """Recompute the confusion matrix and rates, move the point and redraw."""
+        from medlab import metrics
+
+        y_pred = (self.scores >= self.threshold).astype(int)
+        self.confusion = np.asarray(metrics.confusion_matrix(self.y_true, y_pred))
+        (tn, fp), (fn, tp) = self.confusion
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # undefined rates become NaN
+            self.stats = {
+                name: float(getattr(metrics, name)(self.y_true, y_pred))
+                for name in ("sensitivity", "specificity", "ppv", "npv")
+            }
+        self.stats["tpr"] = float(tp / (tp + fn))
+        self.stats["fpr"] = float(fp / (fp + tn))
+        self.stats["auc"] = self.auc
+        self._point.set_data([self.stats["fpr"]], [self.stats["tpr"]])
+        self._line.set_xdata([self.threshold, self.threshold])
+        self.plot.value = self._plot.png()
+
+        def fmt(v: float) -> str:
+            return "n/a" if np.isnan(v) else f"{v:.3f}"
+
+        s = self.stats
+        self.table.value = (
+            "<table><tr><th></th><th>predicted −</th><th>predicted +</th></tr>"
+            f"<tr><th>truly −</th><td>TN {tn}</td><td>FP {fp}</td></tr>"
+            f"<tr><th>truly +</th><td>FN {fn}</td><td>TP {tp}</td></tr></table>"
+            f"<code>threshold {self.threshold:.3f} · sensitivity {fmt(s['sensitivity'])} · "
+            f"specificity {fmt(s['specificity'])} · PPV {fmt(s['ppv'])} · "
+            f"NPV {fmt(s['npv'])}</code>"
+        )

@@ -1,0 +1,117 @@
+"""TrainingMonitor: live loss and metric curves during ``model.fit``, in one display.
+
+Importing this module imports Keras (it subclasses ``keras.callbacks.Callback``);
+``medlab.widgets`` imports it only when ``TrainingMonitor`` is first used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+from medlab.widgets._base import MedlabWidget
+from medlab.widgets._render import figure_png, new_figure
+
+__all__ = ["TrainingMonitor"]
+
+
+class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
+    """A Keras callback that draws training and validation curves as epochs end.
+
+    The monitor displays itself once when training begins (unless it was already
+    displayed, or ``display=False``) and then updates that one display in place: no
+    new output per epoch, so a notebook's stored outputs stay small and stable.
+    Use ``model.fit(..., verbose=0, callbacks=[TrainingMonitor()])`` so that Keras'
+    own progress bar does not print alongside.
+
+    Parameters
+    ----------
+    metrics : list of str, optional
+        Which logged quantities to plot (without ``val_``); default: all of them,
+        loss first.
+    display : bool
+        Display automatically at the start of ``fit``.
+
+    Attributes
+    ----------
+    history : dict
+        Every logged value per epoch, e.g. ``{"loss": [...], "val_loss": [...]}``.
+    epochs : list of int
+        The epochs (1-based) seen so far.
+    """
+
+    def __init__(self, metrics: list[str] | None = None, *, display: bool = True) -> None:
+        import ipywidgets as w
+
+        super().__init__()
+        self.metrics = list(metrics) if metrics is not None else None
+        self.auto_display = bool(display)
+        self._shown = False
+        self.history: dict[str, list[float]] = {}
+        self.epochs: list[int] = []
+        self.status = w.HTML("<code>waiting for the first epoch …</code>")
+        self.plot = w.Image(format="png")
+        self.widget = w.VBox([self.status, self.plot])
+        self.redraws = 0
+
+    def summary(self) -> str:
+        return "TrainingMonitor(live training curves)"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
+        self._shown = True
+        return MedlabWidget._repr_mimebundle_(self, **kwargs)
+
+    # ------------------------------------------------------------ Keras hooks
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        if self.auto_display and not self._shown:
+            from IPython.display import display
+
+            display(self)
+            self._shown = True
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.update(epoch, logs or {})
+
+    # --------------------------------------------------------------- updates
+    def update(self, epoch: int, logs: dict[str, float]) -> None:
+        """Record one epoch's logs (0-based ``epoch``, as Keras passes it) and redraw."""
+        self.epochs.append(int(epoch) + 1)
+        n = len(self.epochs)
+        for key, value in logs.items():
+            values = self.history.setdefault(key, [float("nan")] * (n - 1))
+            values.append(float(value))
+        for values in self.history.values():  # a key missing this epoch gets NaN
+            if len(values) < n:
+                values.append(float("nan"))
+        total = (self.params or {}).get("epochs") if hasattr(self, "params") else None
+        shown = ", ".join(f"{k} {v[-1]:.4f}" for k, v in self.history.items())
+        of = f"/{total}" if total else ""
+        self.status.value = f"<code>epoch {self.epochs[-1]}{of} · {shown}</code>"
+        self.plot.value = figure_png(self._figure())
+        self.redraws += 1
+
+    def plotted_metrics(self) -> list[str]:
+        """Base names plotted, one panel each (loss first)."""
+        if self.metrics is not None:
+            return self.metrics
+        names = [k for k in self.history if not k.startswith("val_") and k != "learning_rate"]
+        names += [k[4:] for k in self.history if k.startswith("val_") and k[4:] not in names]
+        return sorted(names, key=lambda k: (k != "loss", names.index(k)))[:3]
+
+    def _figure(self):
+        names = self.plotted_metrics()
+        if not hasattr(self, "_fig") or len(self._fig.axes) != max(1, len(names)):
+            self._fig = new_figure(3.4 * max(1, len(names)), 2.8)
+            self._fig.subplots(1, max(1, len(names)), squeeze=False)
+            self._fig.subplots_adjust(left=0.1, right=0.98, bottom=0.18, top=0.88, wspace=0.3)
+        for ax, name in zip(self._fig.axes, names, strict=False):
+            ax.clear()
+            for key, style, label in ((name, "-o", "train"), (f"val_{name}", "--s", "validation")):
+                if key in self.history:
+                    ax.plot(self.epochs, self.history[key], style, ms=3, label=label)
+            ax.set_title(name)
+            ax.set_xlabel("epoch")
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
+        return self._fig
