@@ -51,7 +51,7 @@ class Config:
 config = Config()
 
 
-def seed(n: int = 0) -> int:
+def seed(n: int = 0) -> None:
     """Seed Python's ``random``, NumPy and (if already imported) Keras/TensorFlow.
 
     Keras is seeded only if it has been imported, so calling ``seed`` does not
@@ -63,10 +63,7 @@ def seed(n: int = 0) -> int:
     n : int
         The seed, a non-negative integer.
 
-    Returns
-    -------
-    int
-        The seed that was set.
+    The seed is remembered in ``config.seed``.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"seed must be a non-negative integer, got {n!r}")
@@ -80,4 +77,3 @@ def seed(n: int = 0) -> int:
         import keras
 
         keras.utils.set_random_seed(n)
-    return n

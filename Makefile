@@ -1,0 +1,69 @@
+# MedLab — the two commands:
+#   make lab    set everything up (first time) and open the course in JupyterLab
+#   make test   set everything up (first time) and run the whole test suite (what CI runs)
+#
+# Everything lives in .venv (created with the python3 on PATH, 3.10+).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.medlab-installed
+NB_TIMEOUT ?= 240
+
+# TensorFlow's C++ INFO lines would otherwise land in notebook outputs (see TOOLCHAIN.md).
+export TF_CPP_MIN_LOG_LEVEL ?= 1
+export PYTHONDONTWRITEBYTECODE = 1
+
+LESSONS := $(sort $(wildcard lessons/*.ipynb))
+
+.PHONY: lab test install test-python test-notebooks test-browser test-wheel lint bench clean help
+
+help:
+	@echo "make lab    - install (first time) and open the course in JupyterLab"
+	@echo "make test   - install (first time) and run every test (unit, notebooks, browser, wheel)"
+	@echo "make bench  - benchmarks (import time, training throughput, widget latency)"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+lab: install
+	$(BIN)/medlab lab
+
+test: install
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory lint test-python test-notebooks test-browser test-wheel && \
+	echo "make test: all stages passed in $$(( $$(date +%s) - start )) s"
+
+lint: install
+	$(BIN)/ruff check .
+
+test-python: install
+	$(BIN)/pytest tests
+
+# Every lesson (and the appendix notebooks), executed in fast mode and compared with the
+# stored outputs (strict nbval) after the sanitizers in tests/notebooks/sanitize.cfg.
+test-notebooks: install
+	@progress=$$(mktemp -d); \
+	MEDLAB_FAST=1 MEDLAB_PROGRESS_DIR=$$progress $(BIN)/pytest -p no:cacheprovider \
+	  --nbval $(LESSONS) --nbval-sanitize-with tests/notebooks/sanitize.cfg \
+	  --nbval-cell-timeout=$(NB_TIMEOUT) --durations=0 -o testpaths=lessons; \
+	status=$$?; rm -rf $$progress; exit $$status
+
+test-browser: install
+	VENV=$(VENV) bash tests/browser/run.sh
+
+test-wheel: install
+	VENV=$(VENV) bash tests/wheel/run.sh
+
+bench: install
+	$(BIN)/python tests/benchmarks/bench_core.py
+	@test ! -f tests/benchmarks/bench_widgets.py || $(BIN)/python tests/benchmarks/bench_widgets.py
+
+clean:
+	rm -rf $(VENV) build dist medlab/labextension extension/lib extension/node_modules \
+	  tests/browser/node_modules tests/artifacts
