@@ -1,0 +1,125 @@
+import { expect, Page, test } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const tmp = process.env.MEDLAB_BROWSER_TMP as string;
+const workspace = path.join(tmp, 'workspace');
+const artifacts = path.resolve(__dirname, '..', 'artifacts');
+
+const row = (page: Page, id: string) =>
+  page.locator(`#medlab-panel .jp-MedlabPanel-lesson[data-lesson-id="${id}"]`);
+
+async function openLab(page: Page): Promise<void> {
+  await page.goto('/lab');
+  await expect(page.locator('#medlab-panel')).toBeVisible({ timeout: 60_000 });
+}
+
+/** Replace the first code cell's source in the current notebook; optionally run all. */
+async function runWithSource(page: Page, source: string | null, run = true): Promise<void> {
+  await page.evaluate(async ([src, run]) => {
+    const app = (window as any).jupyterapp;
+    const panel = app.shell.currentWidget;
+    await panel.sessionContext.ready;
+    if (src !== null) {
+      const cell = panel.content.widgets.find((c: any) => c.model.type === 'code');
+      cell.model.sharedModel.setSource(src);
+    }
+    if (run) {
+      await app.commands.execute('notebook:run-all-cells');
+    }
+  }, [source, run] as const);
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('the panel appears and lists the lessons in order', async ({ page }) => {
+  await openLab(page);
+  const rows = page.locator('#medlab-panel .jp-MedlabPanel-lesson');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0)).toContainText('Welcome and tour');
+  await expect(rows.nth(0)).toContainText('10 min');
+  await expect(rows.nth(1)).toContainText('Medical images as data');
+  await expect(row(page, '00_welcome')).toHaveClass(/jp-mod-next/);
+  await expect(row(page, '00_welcome').locator('.jp-MedlabPanel-progress')).toHaveText('0/1');
+  await expect(page.locator('#medlab-panel')).toHaveAttribute('aria-label', /MedLab/);
+});
+
+test('opening a lesson (keyboard) opens the learner notebook', async ({ page }) => {
+  await openLab(page);
+  const open = row(page, '00_welcome').locator('.jp-MedlabPanel-open');
+  await expect(open).toHaveAttribute('aria-label', /Open lesson 00: Welcome and tour.*next lesson/);
+  await open.focus();
+  await page.keyboard.press('Enter');
+  const notebook = page.locator('.jp-NotebookPanel:visible');
+  await expect(notebook).toContainText('Welcome and tour');
+  await expect(notebook).toContainText('YOUR CODE HERE');
+  await expect(page.getByRole('tab', { name: '00_welcome.ipynb' })).toHaveAttribute(
+    'aria-selected',
+    'true'
+  );
+  expect(fs.existsSync(path.join(workspace, '00_welcome.ipynb'))).toBe(true);
+});
+
+test('a passing check updates the panel progress', async ({ page }) => {
+  await openLab(page);
+  await row(page, '00_welcome').locator('.jp-MedlabPanel-open').click();
+  await expect(page.locator('.jp-NotebookPanel:visible')).toContainText('YOUR CODE HERE');
+
+  // Unchanged learner notebook: runs top to bottom on the fallback, gives no credit.
+  await runWithSource(page, null);
+  const output = page.locator('.jp-NotebookPanel:visible .jp-OutputArea');
+  await expect(output).toContainText('not attempted yet', { timeout: 60_000 });
+  await expect(output).toContainText('Using the reference solution');
+  await expect(row(page, '00_welcome').locator('.jp-MedlabPanel-progress')).toHaveText('0/1');
+
+  // The learner writes the conversion: the check passes and the panel follows.
+  await runWithSource(
+    page,
+    'import pydicom\nfrom pydicom.data import get_testdata_file\n' +
+      'from medlab.course import check\n' +
+      'ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))\nraw = ds.pixel_array\n' +
+      'hu = raw * 1.0 - 1024  # my answer\ncheck("00.hounsfield", hu)'
+  );
+  await expect(output).toContainText('00.hounsfield passed', { timeout: 60_000 });
+  await expect(row(page, '00_welcome').locator('.jp-MedlabPanel-progress')).toHaveText('1/1', {
+    timeout: 15_000
+  });
+  await expect(row(page, '01_images')).toHaveClass(/jp-mod-next/);
+  await expect(page.locator('#medlab-panel .jp-MedlabPanel-summary')).toHaveText(
+    '1 of 1 exercises passed'
+  );
+  fs.mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: path.join(artifacts, 'medlab-panel.png') });
+});
+
+test('reset asks first, then restores the lesson and keeps a backup', async ({ page }) => {
+  await openLab(page);
+  await row(page, '00_welcome').locator('.jp-MedlabPanel-open').click();
+  const notebook = page.locator('.jp-NotebookPanel:visible');
+  await expect(notebook).toContainText('YOUR CODE HERE');
+  // Unsaved edits: reset must save them into the backup before restoring.
+  await runWithSource(page, 'hu = raw * 1.0 - 1024  # my answer', false);
+  await expect(notebook).toContainText('# my answer');
+  const backups = path.join(workspace, 'backups');
+  const before = fs.existsSync(backups) ? fs.readdirSync(backups) : [];
+
+  const reset = row(page, '00_welcome').locator('.jp-MedlabPanel-reset');
+  await reset.click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog).toContainText('Reset lesson 00?');
+  await dialog.locator('.jp-Dialog-button.jp-mod-reject').click();
+  await expect(dialog).toHaveCount(0);
+  await expect(notebook).toContainText('# my answer');
+
+  await reset.click();
+  await dialog.locator('.jp-Dialog-button.jp-mod-accept').click();
+  await expect(notebook).toContainText('YOUR CODE HERE');
+  await expect(notebook).not.toContainText('# my answer');
+  const after = fs.readdirSync(backups).filter(name => !before.includes(name));
+  expect(after).toHaveLength(1);
+  expect(after[0]).toMatch(/^00_welcome-\d{8}T\d{6}Z(-\d+)?\.ipynb$/);
+  expect(fs.readFileSync(path.join(backups, after[0]), 'utf-8')).toContain('# my answer');
+  expect(fs.readFileSync(path.join(workspace, '00_welcome.ipynb'), 'utf-8')).toContain(
+    'fallback(\\"00.hounsfield\\")'
+  );
+});
