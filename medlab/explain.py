@@ -12,6 +12,7 @@ Gradient-based Localization", ICCV 2017, https://arxiv.org/abs/1610.02391
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -83,21 +84,30 @@ def prepare_input(model: Any, image: Any) -> np.ndarray:
     return x
 
 
-_SUBMODELS: dict[tuple[int, str], Any] = {}
+# model → {key: sub-model}; weak keys so that a deleted model's sub-models go with it
+_SUBMODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _single_input(model: Any) -> Any:
+    """The model's one input tensor (a bare tensor, so calls with one array don't warn)."""
+    inputs = model.inputs
+    if len(inputs) != 1:
+        raise ValueError(f"expected a model with one input, this one has {len(inputs)}")
+    return inputs[0]
 
 
 def _submodel(model: Any, layer: str) -> Any:
     import keras
 
-    key = (id(model), layer)
-    if key not in _SUBMODELS:
+    cache = _SUBMODELS.setdefault(model, {})
+    if layer not in cache:
         try:
             target = model.get_layer(layer)
         except ValueError as err:
             names = [lyr.name for lyr in model.layers]
             raise ValueError(f"model has no layer {layer!r}; its layers are {names}") from err
-        _SUBMODELS[key] = keras.Model(model.inputs, target.output)
-    return _SUBMODELS[key]
+        cache[layer] = keras.Model(_single_input(model), target.output)
+    return cache[layer]
 
 
 def feature_maps(model: Any, image: Any, layer: str) -> np.ndarray:
@@ -166,10 +176,11 @@ def grad_cam(
             raise ValueError("grad_cam needs a model with a convolutional layer")
         layer = names[-1]
     x = prepare_input(model, image)
-    key = (id(model), f"gradcam:{layer}")
-    if key not in _SUBMODELS:
-        _SUBMODELS[key] = keras.Model(model.inputs, [model.get_layer(layer).output, model.output])
-    grad_model = _SUBMODELS[key]
+    cache = _SUBMODELS.setdefault(model, {})
+    if f"gradcam:{layer}" not in cache:
+        outputs = [model.get_layer(layer).output, model.output]
+        cache[f"gradcam:{layer}"] = keras.Model(_single_input(model), outputs)
+    grad_model = cache[f"gradcam:{layer}"]
     with tf.GradientTape() as tape:
         maps, preds = grad_model(tf.convert_to_tensor(x[None]), training=False)
         if preds.shape[-1] == 1:

@@ -1,0 +1,184 @@
+"""VolumeViewer: linked planes, labels, and never freezing a kernel (itkwidgets guard)."""
+
+import importlib.util
+import sys
+import time
+
+import nbformat
+import numpy as np
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError
+
+from medlab.widgets import VolumeViewer
+from medlab.widgets import volume_viewer as vv
+from medlab.widgets._render import decode_png
+
+HAS_ITK = importlib.util.find_spec("itkwidgets") is not None
+
+
+def ref_gray(x, center, width):
+    return np.round(np.clip((x - (center - width / 2)) / width, 0, 1) * 255).astype(int)
+
+
+@pytest.fixture
+def volume():
+    rng = np.random.default_rng(2)
+    return rng.uniform(0, 100, (10, 16, 12)).astype(np.float32)
+
+
+def away_from_cursor(shape, r, c):
+    keep = np.ones(shape, bool)
+    keep[r, :] = False
+    keep[:, c] = False
+    return keep
+
+
+def test_planes_show_the_slices_through_the_linked_cursor(volume):
+    v = VolumeViewer(volume, window=(50, 100), mode="planes")
+    v.set_cursor(3, 5, 7)
+    planes = {
+        "axial": (volume[3], (5, 7)),
+        "coronal": (volume[:, 5, :], (3, 7)),
+        "sagittal": (volume[:, :, 7], (3, 5)),
+    }
+    for name, (expected, (r, c)) in planes.items():
+        rgb = decode_png(v.images[name].value).astype(int)
+        keep = away_from_cursor(expected.shape, r, c)
+        assert np.abs(rgb[..., 0][keep] - ref_gray(expected, 50, 100)[keep]).max() <= 1, name
+        assert rgb[r, 0].tolist() == [255, 215, 0]  # the crosshair
+    assert f"{volume[3, 5, 7]:.1f}" in v.readout.value
+    before = v.images["sagittal"].value
+    v.x_slider.value = 2
+    assert v.cursor == (3, 5, 2) and v.images["sagittal"].value != before
+    assert np.array_equal(v.plane("sagittal"), volume[:, :, 2])
+
+
+def test_labels_are_coloured_and_read_out(volume):
+    labels = np.zeros(volume.shape, np.int16)
+    labels[4, 2:6, 2:6] = 1
+    labels[4, 10:14, 6:10] = 2
+    v = VolumeViewer(volume, labels, window=(50, 100), mode="planes", opacity=1.0)
+    v.set_cursor(4, 3, 3)
+    rgb = decode_png(v.images["axial"].value)
+    assert rgb[2, 5].tolist() == [230, 25, 75]  # label 1: first palette colour
+    assert rgb[12, 8].tolist() == [60, 180, 75]  # label 2: second
+    assert "label 1" in v.readout.value
+    v.opacity_slider.value = 0.0
+    rgb = decode_png(v.images["axial"].value).astype(int)
+    assert rgb[2, 5, 0] == ref_gray(volume[4, 2, 5], 50, 100)
+
+
+def test_plane_aspect_ratios_follow_the_spacing(volume):
+    v = VolumeViewer(volume, spacing=(3.0, 1.0, 1.0), mode="planes", max_px=300)
+    # coronal: 10 slices × 3 mm = 30 mm tall, 12 columns × 1 mm = 12 mm wide
+    assert (v.images["coronal"].layout.width, v.images["coronal"].layout.height) == (
+        "120px", "300px")
+    assert v.images["axial"].layout.height == "300px"  # 16 mm tall, 12 mm wide
+
+
+def test_each_mode_prints_one_line_saying_what_is_used(volume, capsys):
+    v = VolumeViewer(volume, mode="planes")
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "three-plane view (mode='planes')" in out
+    assert v.mode == "planes" and "mode='planes'" in repr(v)
+    VolumeViewer(volume)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "mode='auto'" in out
+
+
+def test_auto_mode_waits_for_a_browser_and_stays_offline_without_importing_itk(
+    volume, monkeypatch
+):
+    monkeypatch.setattr(vv, "itkwidgets_available", lambda: True)
+    monkeypatch.setattr(vv, "_viewer_host_reachable", lambda: False)
+    sys.modules.pop("itkwidgets", None)
+    v = VolumeViewer(volume, mode="auto")
+    assert v.itk_state == "waiting for a browser" and v.mode == "planes"
+    assert v.widget._view_count == 0  # the browser probe is armed
+    v.widget._view_count = 1  # what the front end sends once it has rendered the widget
+    assert v.itk_state == "offline" and v.mode == "planes"
+    assert "internet" in v.status.value
+    assert "itkwidgets" not in sys.modules
+
+
+def test_auto_mode_without_itkwidgets_says_how_to_get_3d(volume, monkeypatch):
+    monkeypatch.setattr(vv, "itkwidgets_available", lambda: False)
+    v = VolumeViewer(volume)
+    assert v.itk_state == "not installed" and "medlab[3d]" in v.status.value
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        ((np.zeros((4, 4)),), {}, "3D"),
+        ((np.zeros((4, 4, 4)), np.zeros((4, 4, 3))), {}, "labels have shape"),
+        ((np.zeros((4, 4, 4)), np.full((4, 4, 4), 0.5)), {}, "integers"),
+        ((np.zeros((4, 4, 4)),), {"mode": "vr"}, "mode must be one of"),
+    ],
+)
+def test_bad_inputs_raise(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        VolumeViewer(*args, **kwargs)
+
+
+# ------------------------------------------------------------ headless kernels (nbclient)
+
+
+def run_notebook(cells, timeout):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3")
+    start = time.monotonic()
+    client.execute()
+    return nb, time.monotonic() - start
+
+
+def stream_text(cell):
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+def test_auto_mode_in_a_headless_kernel_runs_on_with_outputs_intact():
+    nb, _ = run_notebook(
+        [
+            "import sys, numpy as np\nfrom medlab.widgets import VolumeViewer\n"
+            "v = VolumeViewer(np.zeros((6, 6, 6), np.float32))",
+            "print(v.mode, '|', v.itk_state, '|', 'itkwidgets' in sys.modules)",
+        ],
+        timeout=120,
+    )
+    assert "mode='auto'" in stream_text(nb.cells[0])
+    state = "not installed" if not HAS_ITK else "waiting for a browser"
+    assert stream_text(nb.cells[1]).strip() == f"planes | {state} | False"
+
+
+@pytest.mark.skipif(not HAS_ITK, reason="itkwidgets (medlab[3d]) is not installed")
+def test_explicit_itk_mode_in_a_headless_kernel_is_released_after_the_timeout(tmp_path):
+    # itkwidgets' CellWatcher queues every later cell until the viewer reports ready,
+    # which never happens without a browser; the guard must release the queue.
+    marker = tmp_path / "state.txt"
+    nb, elapsed = run_notebook(
+        [
+            "import numpy as np\nfrom medlab.widgets import VolumeViewer\n"
+            "v = VolumeViewer(np.zeros((6, 6, 6), np.float32), mode='itk', itk_timeout=3)",
+            f"open({str(marker)!r}, 'w').write(v.itk_state + '|' + v.mode + '|' + v.status.value)",
+            "x = 1 + 1",
+        ],
+        timeout=60,
+    )
+    assert "mode='itk'" in stream_text(nb.cells[0])
+    state, mode, status = marker.read_text().split("|", 2)
+    assert (state, mode) == ("timed out", "planes")
+    assert "did not load within 3 s" in status
+    assert elapsed < 50
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_ITK, reason="itkwidgets (medlab[3d]) is not installed")
+def test_unguarded_itkwidgets_view_freezes_a_headless_kernel():
+    """The control experiment: what the guard prevents (the next cell never finishes)."""
+    with pytest.raises(CellTimeoutError):
+        run_notebook(
+            ["import numpy as np, itkwidgets\nviewer = itkwidgets.view(np.zeros((6, 6, 6)))",
+             "x = 1 + 1"],
+            timeout=15,
+        )
