@@ -99,7 +99,8 @@ class WindowControls:
     data : numpy.ndarray
         The image, to choose slider ranges.
     units : str
-        ``"HU"`` adds the CT presets of :data:`medlab.preprocess.WINDOWS`.
+        ``"HU"`` adds the CT presets of :data:`medlab.preprocess.WINDOWS` (so does asking
+        for one of them by name).
     window : str, (center, width) or None
         Initial window: a preset name, a pair, or None (CT: soft tissue; others: the
         0.5–99.5 percentile range).
@@ -123,7 +124,7 @@ class WindowControls:
             "auto": ((auto[0] + auto[1]) / 2, auto[1] - auto[0]),
             "full range": ((lo + hi) / 2, hi - lo),
         }
-        if units == "HU":
+        if units == "HU" or (isinstance(window, str) and window in WINDOWS):
             for key in ("lung", "soft_tissue", "bone", "brain", "mediastinum"):
                 self.presets[key] = (float(WINDOWS[key].center), float(WINDOWS[key].width))
         if window is None:

@@ -7,7 +7,7 @@ control change costs a few milliseconds rather than a matplotlib redraw:
    :func:`medlab.preprocess.window`) to 0..255;
 2. :func:`blend` paints a boolean mask in a colour with an opacity (fill), and
    :func:`outline` turns a mask into its one-pixel contour first;
-3. :func:`encode_png` encodes the result with Pillow at a low compression level
+3. :func:`encode_png` encodes the result as PNG with zlib at a low compression level
    (fast, still lossless, so tests can decode the pixels they expect).
 
 Matplotlib is used only for plots that change rarely (curves), through
@@ -18,6 +18,8 @@ without pyplot, so nothing is ever shown twice in a notebook.
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from typing import Any
 
 import numpy as np
@@ -158,14 +160,38 @@ def blend(
     return out
 
 
-def encode_png(img: np.ndarray, compress_level: int = 1) -> bytes:
-    """Encode a 2D (grey) or (H, W, 3) uint8 image as PNG bytes, fast and lossless."""
-    from PIL import Image
+def _png_chunk(tag: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(tag + data) & 0xFFFFFFFF
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
 
+
+def encode_png(img: np.ndarray, compress_level: int = 1) -> bytes:
+    """Encode a 2D (grey) or (H, W, 3|4) uint8 image as PNG bytes, fast and lossless.
+
+    Written directly (8-bit, no row filter, zlib at ``compress_level``): for a 512×512
+    RGB slice this takes about a quarter of the time of Pillow's encoder, whose
+    adaptive row filtering dominates the cost, and gives files of similar size.
+    """
     arr = np.ascontiguousarray(img, dtype=np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, format="PNG", compress_level=compress_level)
-    return buf.getvalue()
+    if arr.ndim == 2:
+        channels = 1
+    elif arr.ndim == 3 and arr.shape[2] in (3, 4):
+        channels = arr.shape[2]
+    else:
+        raise ValueError(f"encode_png expects (H, W), (H, W, 3) or (H, W, 4), got {arr.shape}")
+    h, w = arr.shape[:2]
+    raw = np.zeros((h, w * channels + 1), np.uint8)  # first byte of each row: filter 0
+    raw[:, 1:] = arr.reshape(h, w * channels)
+    color_type = {1: 0, 3: 2, 4: 6}[channels]
+    header = struct.pack(">IIBBBBB", w, h, 8, color_type, 0, 0, 0)
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", header),
+            _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), compress_level)),
+            _png_chunk(b"IEND", b""),
+        )
+    )
 
 
 def decode_png(data: bytes) -> np.ndarray:

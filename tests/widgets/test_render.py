@@ -71,3 +71,10 @@ def test_parse_color_accepts_names_hex_triples_and_rejects_others():
         parse_color("chartreuse-ish")
     with pytest.raises(ValueError, match="colour"):
         parse_color((300, 0, 0))
+
+
+def test_png_encoder_matches_pillow_decoding_for_rgba_and_rejects_other_shapes():
+    img = np.random.default_rng(1).integers(0, 256, (5, 7, 4), dtype=np.uint8)
+    assert np.array_equal(decode_png(encode_png(img)), img)
+    with pytest.raises(ValueError, match="encode_png"):
+        encode_png(np.zeros((2, 2, 2), np.uint8))

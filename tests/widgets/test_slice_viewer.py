@@ -98,7 +98,7 @@ def test_two_dimensional_image_has_no_slice_control_and_auto_window():
     [
         ({"image": np.zeros((2, 3, 4, 5))}, "2D or 3D"),
         ({"image": np.zeros((4, 4)), "spacing": (1.0,)}, "spacing"),
-        ({"image": np.zeros((4, 4)), "window": "lung"}, "preset"),
+        ({"image": np.zeros((4, 4)), "window": "lungs"}, "preset"),
         ({"image": np.zeros((4, 4)), "window": (0, -5)}, "width"),
         ({"image": np.zeros((4, 4)), "overlays": np.zeros((3, 4), bool)}, "overlay mask"),
         ({"image": np.array([["a"]])}, "numeric"),
@@ -107,3 +107,8 @@ def test_two_dimensional_image_has_no_slice_control_and_auto_window():
 def test_bad_inputs_raise_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         SliceViewer(**kwargs)
+
+
+def test_a_ct_preset_by_name_works_on_a_plain_array():
+    v = SliceViewer(np.zeros((4, 4), np.float32), window="lung", cursor=False)
+    assert v.window == (-600.0, 1500.0) and "bone" in v.controls.preset.options
