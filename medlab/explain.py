@@ -19,6 +19,7 @@ import numpy as np
 
 __all__ = [
     "conv_layers",
+    "default_cam_layer",
     "feature_maps",
     "first_layer_filters",
     "grad_cam",
@@ -48,6 +49,27 @@ def spatial_layers(model: Any) -> list[str]:
 def conv_layers(model: Any) -> list[str]:
     """Names of the ``Conv2D`` layers, in order."""
     return [layer.name for layer in model.layers if layer.__class__.__name__ == "Conv2D"]
+
+
+def default_cam_layer(model: Any) -> str:
+    """The layer Grad-CAM explains by default: the output of the last convolution block.
+
+    That is the last ``Conv2D``, or the activation/normalisation layers that directly
+    follow it (so a ``Conv2D`` → ``Activation("relu")`` pair gives the ReLU output, as
+    a ``Conv2D(activation="relu")`` would), never a pooling layer.
+    """
+    layers = [lyr for lyr in model.layers if lyr.__class__.__name__ != "InputLayer"]
+    convs = [i for i, lyr in enumerate(layers) if lyr.__class__.__name__ == "Conv2D"]
+    if not convs:
+        spatial = spatial_layers(model)
+        if not spatial:
+            raise ValueError("grad_cam needs a model with a convolutional layer")
+        return spatial[-1]
+    i = convs[-1]
+    followers = {"Activation", "ReLU", "LeakyReLU", "BatchNormalization", "ELU"}
+    while i + 1 < len(layers) and layers[i + 1].__class__.__name__ in followers:
+        i += 1
+    return layers[i].name
 
 
 def prepare_input(model: Any, image: Any) -> np.ndarray:
@@ -156,7 +178,8 @@ def grad_cam(
     image : array_like
         One image (H, W) or (H, W, C).
     layer : str, optional
-        A layer with spatial output; default the last ``Conv2D``.
+        A layer with spatial output; default :func:`default_cam_layer` (the output of
+        the last convolution block).
     class_index : int, optional
         Output unit to explain; default the predicted class. For a single sigmoid
         output, 1 (default) explains the positive score and 0 its complement ``1 - p``.
@@ -171,10 +194,7 @@ def grad_cam(
     from skimage.transform import resize
 
     if layer is None:
-        names = conv_layers(model) or spatial_layers(model)
-        if not names:
-            raise ValueError("grad_cam needs a model with a convolutional layer")
-        layer = names[-1]
+        layer = default_cam_layer(model)
     x = prepare_input(model, image)
     cache = _SUBMODELS.setdefault(model, {})
     if f"gradcam:{layer}" not in cache:

@@ -21,7 +21,8 @@ class GradCAMViewer(MedlabWidget):
     image : array_like
         One image (H, W) or (H, W, C), scaled as the model expects.
     layer : str, optional
-        Default: the last ``Conv2D``.
+        Default: the output of the last convolution block
+        (:func:`medlab.explain.default_cam_layer`).
     class_index : int, optional
         For a single sigmoid output, 1 = positive (default) and 0 = negative.
 
@@ -43,10 +44,10 @@ class GradCAMViewer(MedlabWidget):
 
         self.model = model
         self.image = explain.prepare_input(model, image)
-        layers = explain.conv_layers(model) or explain.spatial_layers(model)
+        layers = explain.spatial_layers(model)
         if not layers:
             raise ValueError("GradCAMViewer: the model has no convolutional layer")
-        if layer is not None and layer not in explain.spatial_layers(model):
+        if layer is not None and layer not in layers:
             raise ValueError(f"GradCAMViewer: layer {layer!r} has no 2D maps; choose from {layers}")
         self.prediction = np.asarray(model(self.image[None], training=False))[0]
         n_out = int(self.prediction.shape[-1])
@@ -55,7 +56,7 @@ class GradCAMViewer(MedlabWidget):
             class_index = 1 if n_out == 1 else int(np.argmax(self.prediction))
         self._cache: dict[tuple[str, int], np.ndarray] = {}
         self.layer_choice = w.Dropdown(
-            options=layers, value=layer or layers[-1], description="layer"
+            options=layers, value=layer or explain.default_cam_layer(model), description="layer"
         )
         self.class_choice = w.Dropdown(options=classes, value=class_index, description="class")
         self.opacity_slider = w.FloatSlider(

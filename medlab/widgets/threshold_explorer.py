@@ -85,7 +85,7 @@ class ThresholdExplorer(MedlabWidget):
         return float(self.threshold_slider.value)
 
     def summary(self) -> str:
-        return f"ThresholdExplorer(n={self.scores.size}, auc={self.auc:.3f})"
+        return f"ThresholdExplorer(n={self.scores.size})"
 
     def render(self) -> None:
         """Recompute the confusion matrix and rates, move the point and redraw."""

@@ -150,3 +150,11 @@ def test_training_monitor_update_by_hand_and_missing_keys():
     assert monitor.history["loss"] == [1.0, 0.5]
     assert np.isnan(monitor.history["val_loss"][0]) and monitor.history["val_loss"][1] == 0.7
     assert monitor.plot.value != png and tm.TrainingMonitor is TrainingMonitor
+
+
+def test_default_cam_layer_is_the_output_of_the_last_conv_block():
+    import medlab
+
+    model = medlab.models.cnn((16, 16, 1), filters=(4, 8), dense=None, compile=False)
+    assert explain.default_cam_layer(model) == "relu2"  # conv2 → relu2, not pool2
+    assert GradCAMViewer(model, np.zeros((16, 16))).layer_choice.value == "relu2"
