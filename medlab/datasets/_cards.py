@@ -6,6 +6,7 @@ citation, files and checksums); the loaders only produce arrays.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import importlib
@@ -260,6 +261,13 @@ def read_card(path: str | Path) -> DatasetCard:
             f"dataset card {str(path)!r}: synthetic must be true exactly when kind is "
             f"'synthetic', got synthetic={raw['synthetic']!r}, kind={raw['kind']!r}"
         )
+    file_keys = {f.name for f in dataclasses.fields(DataFile)}
+    for entry in raw.get("files", []):
+        if "name" not in entry or set(entry) - file_keys:
+            raise ValueError(
+                f"dataset card {str(path)!r}: each [[files]] entry needs a name and may only "
+                f"have the keys {sorted(file_keys)}, got {sorted(entry)}"
+            )
     files = tuple(DataFile(**f) for f in raw.pop("files", []))
     if raw["kind"] == "download" and (not raw.get("url") or not all(f.md5 for f in files)):
         raise ValueError(
