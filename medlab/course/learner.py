@@ -12,7 +12,7 @@ from pathlib import Path
 
 from medlab.course.catalog import LessonMetadataError
 
-__all__ = ["learner_json", "make_learner_notebook", "solution_regions"]
+__all__ = ["learner_json", "make_learner_notebook", "solution_regions", "write_learner_versions"]
 
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?:[ \t]+(?P<id>\S+))?[ \t]*$")
 _END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
@@ -132,3 +132,33 @@ def learner_json(source: str | Path) -> str:
         raise LessonMetadataError(source, f"cannot be read as a notebook ({exc})") from exc
     learner = make_learner_notebook(nb, source.name)
     return json.dumps(learner, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_learner_versions(lessons_dir: str | Path, out_dir: str | Path) -> list[Path]:
+    """Write the learner version of every ``NN_topic.ipynb`` in ``lessons_dir`` to ``out_dir``.
+
+    Returns the written paths (used by CI to run the learner notebooks with nbval).
+    """
+    from medlab.course.catalog import LESSON_ID
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for source in sorted(Path(lessons_dir).glob("*.ipynb")):
+        if LESSON_ID.match(source.stem):
+            target = out / source.name
+            target.write_text(learner_json(source), encoding="utf-8")
+            written.append(target)
+    return written
+
+
+if __name__ == "__main__":  # python -m medlab.course.learner OUT_DIR [LESSONS_DIR]
+    import sys
+
+    from medlab._resources import lessons_dir as _lessons_dir
+
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: python -m medlab.course.learner OUT_DIR [LESSONS_DIR]")
+    src = sys.argv[2] if len(sys.argv) == 3 else _lessons_dir()
+    for path in write_learner_versions(src, sys.argv[1]):
+        print(path)

@@ -123,3 +123,49 @@ test('reset asks first, then restores the lesson and keeps a backup', async ({ p
     'fallback(\\"00.hounsfield\\")'
   );
 });
+
+test('launcher card and palette commands open the next lesson', async ({ page }) => {
+  await openLab(page);
+  const commands = await page.evaluate(() => {
+    const app = (window as any).jupyterapp;
+    return ['medlab:open-panel', 'medlab:open-next-lesson', 'medlab:reset-lesson'].map(id =>
+      app.commands.hasCommand(id)
+    );
+  });
+  expect(commands).toEqual([true, true, true]);
+  await page.evaluate(() => (window as any).jupyterapp.commands.execute('launcher:create'));
+  const card = page.locator('.jp-LauncherCard', { hasText: 'MedLab course' });
+  await expect(card).toBeVisible();
+  await card.click();
+  // 00 passed in an earlier test, so the next lesson is 01.
+  await expect(page.getByRole('tab', { name: '01_images.ipynb' })).toHaveAttribute(
+    'aria-selected',
+    'true'
+  );
+});
+
+test('the panel follows the dark theme', async ({ page }) => {
+  await openLab(page);
+  await page.evaluate(() =>
+    (window as any).jupyterapp.commands.execute('apputils:change-theme', {
+      theme: 'JupyterLab Dark'
+    })
+  );
+  await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', 'false');
+  const [panelBg, layoutBg] = await page.evaluate(() => {
+    const panel = document.getElementById('medlab-panel') as HTMLElement;
+    const probe = document.createElement('div');
+    probe.style.background = 'var(--jp-layout-color1)';
+    document.body.append(probe);
+    const result = [getComputedStyle(panel).backgroundColor, getComputedStyle(probe).backgroundColor];
+    probe.remove();
+    return result;
+  });
+  expect(panelBg).toBe(layoutBg);
+  await page.screenshot({ path: path.join(artifacts, 'medlab-panel-dark.png') });
+  await page.evaluate(() =>
+    (window as any).jupyterapp.commands.execute('apputils:change-theme', {
+      theme: 'JupyterLab Light'
+    })
+  );
+});
