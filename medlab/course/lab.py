@@ -9,7 +9,54 @@ from pathlib import Path
 
 from medlab.course.workspace import Workspace, default_workspace
 
-__all__ = ["lab_command", "run_lab"]
+__all__ = ["develop_labextension", "lab_command", "labextension_installed", "run_lab"]
+
+LABEXTENSION = "@medlab/labextension"
+
+
+def labextension_installed() -> bool:
+    """Whether JupyterLab will find the MedLab labextension (any ``labextensions`` path)."""
+    from jupyter_core.paths import jupyter_path
+
+    return any(
+        (Path(folder) / LABEXTENSION / "package.json").is_file()
+        for folder in jupyter_path("labextensions")
+    )
+
+
+def develop_labextension(prefix: str | Path | None = None) -> Path:
+    """Link the labextension built in a source checkout into ``prefix`` (default: this env).
+
+    The equivalent of ``jupyter labextension develop``: an editable install
+    (``pip install -e .``) does not install the shared data, so JupyterLab would not
+    find the side panel. Build it first (``cd extension && jlpm build:prod``).
+
+    Returns
+    -------
+    Path
+        The link, ``<prefix>/share/jupyter/labextensions/@medlab/labextension``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the labextension has not been built (``medlab/labextension/package.json``).
+    """
+    built = Path(__file__).resolve().parent.parent / "labextension"
+    if not (built / "package.json").is_file():
+        raise FileNotFoundError(
+            f"The MedLab labextension is not built: {str(built)!r} has no package.json; "
+            "run `cd extension && jlpm install && jlpm build:prod` first"
+        )
+    link = Path(prefix or sys.prefix) / "share" / "jupyter" / "labextensions" / LABEXTENSION
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.is_symlink() or link.is_file():
+        link.unlink()
+    elif link.is_dir():
+        import shutil
+
+        shutil.rmtree(link)
+    link.symlink_to(built, target_is_directory=True)
+    return link
 
 
 def lab_command(workspace: Path, open_browser: bool, lab_args: list[str]) -> list[str]:
@@ -48,8 +95,21 @@ def run_lab(workspace: Path | None, open_browser: bool, lab_args: list[str]) -> 
     for key, label in (("created", "new"), ("updated", "updated"), ("kept", "kept (yours)")):
         if report[key]:
             print(f"  {label}: {', '.join(report[key])}")
+    if not labextension_installed():
+        print(
+            "Warning: the MedLab side panel (JupyterLab extension) is not installed in this "
+            "environment. Install the medlab wheel (`pip install .`), or in a source checkout "
+            "run `python -m medlab.course.lab --develop`.",
+            file=sys.stderr,
+        )
     env = dict(os.environ)
     try:
         return subprocess.call(lab_command(root, open_browser, lab_args), cwd=root, env=env)
     except KeyboardInterrupt:
         return 130
+
+
+if __name__ == "__main__":  # python -m medlab.course.lab --develop
+    if sys.argv[1:] != ["--develop"]:
+        sys.exit("usage: python -m medlab.course.lab --develop")
+    print(f"Linked {develop_labextension()}")

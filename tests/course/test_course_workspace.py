@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +89,31 @@ def test_lab_command_targets_the_workspace_and_allows_root_only_as_root(tmp_path
     assert f"--ServerApp.root_dir={tmp_path}" in cmd
     assert "--no-browser" in cmd and cmd[-1] == "--port=9999"
     assert ("--allow-root" in cmd) == (os.geteuid() == 0)
+
+
+def test_run_lab_fills_the_workspace_then_starts_jupyterlab(tmp_path, lessons_dir, monkeypatch,
+                                                             capsys):
+    from medlab.course import lab
+
+    calls = []
+    monkeypatch.setattr(lab.subprocess, "call", lambda cmd, **kw: calls.append((cmd, kw)) or 0)
+    monkeypatch.setattr(lab, "Workspace", lambda root: Workspace(root, lessons_dir))
+    assert lab.run_lab(tmp_path / "ws", open_browser=True, lab_args=["--port=1"]) == 0
+    assert (tmp_path / "ws" / "00_welcome.ipynb").is_file()
+    [(cmd, kwargs)] = calls
+    assert kwargs["cwd"] == tmp_path / "ws" and "--no-browser" not in cmd
+    assert "new: 00_welcome.ipynb, 01_images.ipynb" in capsys.readouterr().out
+
+
+def test_develop_links_the_built_labextension(tmp_path):
+    from medlab.course.lab import develop_labextension
+
+    built = Path(__file__).resolve().parents[2] / "medlab" / "labextension" / "package.json"
+    if not built.is_file():
+        with pytest.raises(FileNotFoundError, match="not built"):
+            develop_labextension(tmp_path)
+        return
+    link = develop_labextension(tmp_path)
+    assert link == tmp_path / "share/jupyter/labextensions/@medlab/labextension"
+    assert (link / "package.json").read_bytes() == built.read_bytes()
+    assert develop_labextension(tmp_path) == link  # idempotent
