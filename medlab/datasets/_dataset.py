@@ -76,6 +76,10 @@ class Dataset(Mapping):
         """Class names (empty if the dataset has none)."""
         return self.card.labels
 
+    # identity semantics: Mapping's item-wise == would compare arrays ambiguously
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
     def __getitem__(self, key: str) -> Any:
         try:
             return self._data[key]

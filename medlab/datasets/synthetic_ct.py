@@ -97,8 +97,9 @@ def chest_ct(
     Dataset
         ``volume`` : (z, y, x) float32, Hounsfield units (air −1000, lung about
         −850, fat −100, soft tissue and blood 40, nodules 30, bone 700).
-        ``body``, ``lungs``, ``chest_wall``, ``bone`` : bool masks (``lungs``
-        includes the vessels and nodules inside them).
+        ``body``, ``lungs``, ``chest_wall``, ``bone``, ``heart``, ``aorta`` :
+        bool masks (``lungs`` includes the vessels and nodules inside them;
+        ``chest_wall`` is the body outside the inner surface of the rib cage).
         ``nodules`` : int32 label mask, 0 background, 1..k one label per nodule.
         ``truth`` : list of k dicts, one per nodule (label ``i`` is
         ``truth[i - 1]``): ``label``, ``lung`` ("right"/"left"),
@@ -107,8 +108,9 @@ def chest_ct(
         ``volume_ml`` (exact ellipsoid volume), ``voxel_count`` and
         ``voxel_volume_ml`` (voxels in the mask × voxel volume),
         ``longest_diameter_mm`` (2 × largest semi-axis) and
-        ``distance_to_chest_wall_mm`` (from the nearest nodule voxel centre to
-        the nearest chest-wall voxel centre).
+        ``distance_to_chest_wall_mm``, ``distance_to_heart_mm`` and
+        ``distance_to_aorta_mm`` (from the nearest nodule voxel centre to the
+        nearest voxel centre of that structure).
         ``ds.spacing`` is ``spacing``. Axes: z from feet to head, y from
         anterior to posterior, x from the patient's right to left (so an axial
         slice ``volume[k]`` displays in the radiological convention).
@@ -191,9 +193,11 @@ def chest_ct(
     vol[vessels] = HU["blood"] - 10.0
 
     chest_wall = np.broadcast_to(body & ~cavity, shape)
+    aorta_3d = np.broadcast_to(aorta, shape)
     labels, truth = _place_nodules(
         rng, lungs, lungs_right, chest_wall, spacing, int(n_nodules), rmin, rmax, ndimage
     )
+    _add_distances(truth, labels, {"heart": heart, "aorta": aorta_3d}, spacing, ndimage)
     vol[labels > 0] = HU["nodule"] + 8.0 * texture[labels > 0]
 
     vol = ndimage.gaussian_filter(vol, sigma=0.6 / np.asarray(spacing) * min(spacing))
@@ -208,6 +212,8 @@ def chest_ct(
         "lungs": lungs,
         "nodules": labels,
         "chest_wall": np.ascontiguousarray(chest_wall),
+        "heart": heart,
+        "aorta": np.ascontiguousarray(aorta_3d),
         "bone": np.ascontiguousarray(bone),
         "truth": truth,
     }
@@ -297,3 +303,26 @@ def _ball(centre, radius_mm, sp, shape):
     grid = np.ogrid[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]]
     dist2 = sum(((g - c) * s) ** 2 for g, c, s in zip(grid, centre, sp, strict=True))
     return dist2 <= radius_mm**2, tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))
+
+
+def _add_distances(truth, labels, structures, spacing, ndimage):
+    """Add ``distance_to_<name>_mm`` (nearest voxel centres, in mm) to each nodule's truth."""
+    from scipy.spatial import cKDTree
+
+    sp = np.asarray(spacing)
+    for name, mask in structures.items():
+        boxes = ndimage.find_objects(mask.astype(np.uint8))
+        if not boxes:
+            points = np.empty((0, 3))
+        else:  # the nearest voxel of a solid structure lies on its surface
+            box = boxes[0]
+            sub = mask[box]
+            surface = sub & ~ndimage.binary_erosion(sub, border_value=0)
+            points = (np.argwhere(surface) + [b.start for b in box]) * sp
+        tree = cKDTree(points) if len(points) else None
+        for t in truth:
+            if tree is None:
+                t[f"distance_to_{name}_mm"] = float("inf")
+                continue
+            dist, _ = tree.query(np.argwhere(labels == t["label"]) * sp)
+            t[f"distance_to_{name}_mm"] = float(dist.min())
