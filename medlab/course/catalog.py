@@ -162,6 +162,24 @@ def read_lesson(path: str | Path) -> Lesson:
     )
 
 
+_CACHE: dict[Path, tuple[tuple[int, int], Lesson]] = {}
+
+
+def _read_lesson_cached(path: Path) -> Lesson:
+    """:func:`read_lesson`, re-read only when the file's size or mtime changed.
+
+    The side panel polls the catalog; lesson notebooks with stored outputs are large.
+    """
+    stat = path.stat()
+    key = (stat.st_mtime_ns, stat.st_size)
+    cached = _CACHE.get(path)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    lesson = read_lesson(path)
+    _CACHE[path] = (key, lesson)
+    return lesson
+
+
 def load_catalog(lessons_dir: str | Path | None = None) -> list[Lesson]:
     """All lessons in ``lessons_dir`` (default: the bundled lessons), sorted by number.
 
@@ -182,7 +200,7 @@ def load_catalog(lessons_dir: str | Path | None = None) -> list[Lesson]:
     if not lessons_dir.is_dir():
         raise FileNotFoundError(f"Lessons folder {str(lessons_dir)!r} does not exist")
     lessons = [
-        read_lesson(p)
+        _read_lesson_cached(p)
         for p in sorted(lessons_dir.glob("*.ipynb"))
         if LESSON_ID.match(p.stem)
     ]
