@@ -179,13 +179,12 @@ def chest_xray(
         raise ValueError(f"size must be an integer from 16 to 512 pixels, got {size!r}")
     if not 0.0 <= float(prevalence) <= 1.0:
         raise ValueError(f"prevalence must be in [0, 1], got {prevalence!r}")
-    counts = _split_counts(int(n), split)
+    _split_counts(int(n), split)  # validates ``split``
     rng = np.random.default_rng(seed)
     n_pos = round(float(prevalence) * n)
     # stratified split: positives and negatives are divided with the same fractions
     bounds_pos = np.cumsum(_split_counts(n_pos, split))
     bounds_neg = np.cumsum(_split_counts(n - n_pos, split))
-    labels = np.zeros(n, dtype=np.int64)
     parts = []
     start_pos = start_neg = 0
     for i in range(3):
@@ -210,7 +209,6 @@ def chest_xray(
         data[f"y_{name}"] = labels[start:stop]
         data[f"mask_{name}"] = masks[start:stop]
         start = stop
-    del counts
     meta = {
         "seed": seed,
         "n": int(n),
