@@ -179,20 +179,17 @@ def chest_xray(
         raise ValueError(f"size must be an integer from 16 to 512 pixels, got {size!r}")
     if not 0.0 <= float(prevalence) <= 1.0:
         raise ValueError(f"prevalence must be in [0, 1], got {prevalence!r}")
-    _split_counts(int(n), split)  # validates ``split``
+    counts = np.array(_split_counts(int(n), split))
     rng = np.random.default_rng(seed)
     n_pos = round(float(prevalence) * n)
-    # stratified split: positives and negatives are divided with the same fractions
-    bounds_pos = np.cumsum(_split_counts(n_pos, split))
-    bounds_neg = np.cumsum(_split_counts(n - n_pos, split))
-    parts = []
-    start_pos = start_neg = 0
-    for i in range(3):
-        m_pos = bounds_pos[i] - start_pos
-        m_neg = bounds_neg[i] - start_neg
-        part = np.array([1] * m_pos + [0] * m_neg, dtype=np.int64)
-        parts.append(rng.permutation(part))
-        start_pos, start_neg = bounds_pos[i], bounds_neg[i]
+    # stratified: exact split sizes, positives divided with the same fractions
+    pos = np.array(_split_counts(n_pos, split))
+    if np.any(counts - pos < 0):  # rounding at prevalence near 1: divide negatives instead
+        pos = counts - np.array(_split_counts(n - n_pos, split))
+    parts = [
+        rng.permutation(np.repeat(np.array([1, 0], dtype=np.int64), [p, c - p]))
+        for p, c in zip(pos, counts, strict=True)
+    ]
     labels = np.concatenate(parts)
     images = np.empty((n, size, size), dtype=np.float32)
     masks = np.empty((n, size, size), dtype=bool)
