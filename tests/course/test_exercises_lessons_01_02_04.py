@@ -140,3 +140,120 @@ def test_lesson_metadata_lists_exactly_the_exercises_in_its_regions(number):
         exercise = get(exercise_id)
         assert exercise.title in [e["title"] for e in nb["metadata"]["medlab"]["exercises"]]
         assert len(exercise.hints) >= 2
+
+
+# --------------------------------------------------------------------------- lesson 04
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def test_bce_reference_passes_and_matches_keras():
+    keras = pytest.importorskip("keras")
+    bce = _reference("04.bce")["bce"]
+    y = np.array([1, 0, 1, 0], dtype="float32")
+    p = np.array([0.9, 0.2, 0.4, 0.7], dtype="float32")
+    assert abs(bce(y.astype(float), p.astype(float))
+               - float(keras.losses.BinaryCrossentropy()(y, p))) < 1e-6
+    assert evaluate("04.bce", bce).passed
+
+
+@pytest.mark.parametrize(
+    ("wrong", "fragment"),
+    [
+        (lambda y, p: np.sum(-y * np.log(p) + (1 - y) * np.log(1 - p)), "both terms inside"),
+        (lambda y, p: -np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)), "divide by N"),
+        (lambda y, p: np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)), "sign is wrong"),
+        (lambda y, p: -np.mean(y * np.log10(p) + (1 - y) * np.log10(1 - p)), "natural logarithm"),
+        (lambda y, p: -np.mean(y * np.log(p)), "term for the negatives is missing"),
+        (lambda y, p: -(y * np.log(p) + (1 - y) * np.log(1 - p)), "one number"),
+        (lambda y: 0.0, "raised TypeError"),
+        ("bce", "should be a function"),
+    ],
+)
+def test_bce_mistakes_get_specific_feedback(wrong, fragment):
+    _failed_with("04.bce", wrong, fragment)
+
+
+def test_cce_reference_passes_matches_keras_and_reduces_to_bce():
+    keras = pytest.importorskip("keras")
+    cce = _reference("04.cce")["cce"]
+    y = np.eye(3)[[0, 1, 2, 2]]
+    p = np.array([[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3]])
+    expected = float(keras.losses.CategoricalCrossentropy()(y.astype("float32"),
+                                                            p.astype("float32")))
+    assert abs(cce(y, p) - expected) < 1e-6
+    assert evaluate("04.cce", cce).passed
+
+
+@pytest.mark.parametrize(
+    ("wrong", "fragment"),
+    [
+        (lambda y, p: -np.mean(y * np.log(p)), "every entry (N × K)"),
+        (lambda y, p: -np.sum(y * np.log(p)), "divide by N"),
+        (lambda y, p: np.mean(np.sum(y * np.log(p), axis=1)), "sign is wrong"),
+        (lambda y, p: -np.mean(np.sum(np.log(p), axis=1)), "multiply by the one-hot labels"),
+        (lambda y, p: -np.mean(np.sum(y[:, :3] * np.log(p[:, :3]), axis=1))
+         if p.shape[1] == 3 else 0.0, "do not hard-code K"),
+    ],
+)
+def test_cce_mistakes_get_specific_feedback(wrong, fragment):
+    _failed_with("04.cce", wrong, fragment)
+
+
+def test_grad_logits_reference_matches_tensorflow():
+    tf = pytest.importorskip("tensorflow")
+    keras = pytest.importorskip("keras")
+    grad = _reference("04.grad_logits")["bce_grad_logits"]
+    y, z = np.array([1.0, 0.0, 1.0]), np.array([0.3, -2.0, 4.0])
+    z_var = tf.Variable(z)
+    with tf.GradientTape() as tape:
+        loss = keras.losses.BinaryCrossentropy(from_logits=True)(y, z_var)
+    assert np.allclose(grad(y, z), tape.gradient(loss, z_var).numpy(), atol=1e-6)
+    assert evaluate("04.grad_logits", grad).passed
+
+
+@pytest.mark.parametrize(
+    ("wrong", "fragment"),
+    [
+        (lambda y, z: _sigmoid(z) - y, "divide by N"),
+        (lambda y, z: (y - _sigmoid(z)) / len(z), "sign is flipped"),
+        (lambda y, z: (_sigmoid(z) - y) / (_sigmoid(z) * (1 - _sigmoid(z))) / len(z),
+         "with respect to the probability"),
+        (lambda y, z: float(np.mean(_sigmoid(z) - y)), "one entry per logit"),
+        (lambda y, z: _sigmoid(z) / len(z), "values differ"),
+    ],
+)
+def test_grad_logits_mistakes_get_specific_feedback(wrong, fragment):
+    _failed_with("04.grad_logits", wrong, fragment)
+
+
+def test_stable_bce_reference_is_exact_for_huge_logits():
+    stable = _reference("04.stable_bce")["bce_from_logits"]
+    assert stable(np.array([1.0, 0.0]), np.array([-1000.0, 1000.0])) == pytest.approx(1000.0)
+    assert evaluate("04.stable_bce", stable).passed
+
+
+def _naive(y, z):
+    p = 1 / (1 + np.exp(-z))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def _clipped(y, z):
+    p = np.clip(1 / (1 + np.exp(-z)), 1e-7, 1 - 1e-7)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+@pytest.mark.parametrize(
+    ("wrong", "fragment"),
+    [
+        (_naive, "inf or NaN"),
+        (_clipped, "capped"),
+        (lambda y, z: np.mean(np.maximum(z, 0) - z * y), "moderate logits"),
+        (lambda y, z: np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))), "one number"),
+    ],
+)
+def test_stable_bce_mistakes_get_specific_feedback(wrong, fragment):
+    with np.errstate(all="ignore"):
+        _failed_with("04.stable_bce", wrong, fragment)
