@@ -39,7 +39,8 @@ def _cmd_datasets_list(args: argparse.Namespace) -> int:
         kind = card.kind
         if kind == "download":
             kind = "cached" if datasets.available(card.name) else "download"
-        label = f"{card.title}{' [SYNTHETIC]' if card.synthetic else ''}"
+        tag = " [SYNTHETIC]" if card.synthetic and "SYNTHETIC" not in card.title else ""
+        label = f"{card.title}{tag}"
         print(f"{card.name:<{width}}  {kind:<9}  {label}")
     return 0
 

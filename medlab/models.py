@@ -133,7 +133,8 @@ def cnn(
     dropout : float
         Dropout rate before the output layer.
     batch_norm : bool
-        Batch normalisation after each convolution.
+        Batch normalisation after each convolution (momentum 0.9, so that its running
+        statistics settle within the few hundred steps of a small dataset).
     global_pool : bool
         Global average pooling instead of Flatten (far fewer parameters).
     augmentation : keras layer, optional
@@ -163,7 +164,7 @@ def cnn(
     for i, f in enumerate(filters, start=1):
         x = L.Conv2D(f, 3, padding="same", use_bias=not batch_norm, name=f"conv{i}")(x)
         if batch_norm:
-            x = L.BatchNormalization(name=f"bn{i}")(x)
+            x = L.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
         x = L.Activation("relu", name=f"relu{i}")(x)
         x = L.MaxPooling2D(2, name=f"pool{i}")(x)
     x = L.GlobalAveragePooling2D(name="gap")(x) if global_pool else L.Flatten(name="flatten")(x)
