@@ -141,9 +141,17 @@ class WindowControls:
             if not width > 0:
                 raise ValueError(f"window width must be positive, got {width!r}")
         span = max(hi - lo, 1e-6)
-        c_min, c_max = min(lo - span / 2, center), max(hi + span / 2, center)
-        w_max = max(2 * span, width, *(p[1] for p in self.presets.values()))
-        step = span / 1000 if span < 10 else 1.0
+        step = 1.0 if span >= 10 else float(f"{span / 1000:.1g}")
+
+        def snap(v: float) -> float:  # sliders move in steps from 0: keep values on that grid
+            return round(round(v / step) * step, 10)
+
+        self.presets = {k: (snap(c), max(step, snap(wd))) for k, (c, wd) in self.presets.items()}
+        if isinstance(window, str):
+            center, width = self.presets[window]
+        c_min = snap(min(lo - span / 2, center) - step)
+        c_max = snap(max(hi + span / 2, center) + step)
+        w_max = snap(max(2 * span, width, *(p[1] for p in self.presets.values())) + step)
         self.center = w.FloatSlider(
             value=center, min=c_min, max=c_max, step=step, description="level",
             continuous_update=True, readout_format=".0f" if step >= 1 else ".3g",

@@ -12,6 +12,13 @@ from medlab.widgets._render import encode_png, montage, scale01, to_uint8
 __all__ = ["FeatureMapExplorer"]
 
 
+def _fixed(width: str):
+    """Layout of an image with a fixed width, its own aspect ratio, never stretched."""
+    import ipywidgets as w
+
+    return w.Layout(width=width, height="auto", align_self="flex-start", object_fit="contain")
+
+
 class FeatureMapExplorer(MedlabWidget):
     """Feature maps of a chosen layer (and the first layer's filters) for one image.
 
@@ -61,9 +68,9 @@ class FeatureMapExplorer(MedlabWidget):
             options=self.layers, value=layer or self.layers[0], description="layer"
         )
         self.page = w.IntSlider(value=0, min=0, max=0, description="first map")
-        self.input_widget = w.Image(format="png", layout=w.Layout(width="160px"))
-        self.image_widget = w.Image(format="png", layout=w.Layout(width=f"{max_px}px"))
-        self.filters_widget = w.Image(format="png", layout=w.Layout(width=f"{max_px}px"))
+        self.input_widget = w.Image(format="png", layout=_fixed("160px"))
+        self.image_widget = w.Image(format="png", layout=_fixed(f"{max_px}px"))
+        self.filters_widget = w.Image(format="png", layout=_fixed(f"{max_px // 2}px"))
         self.filters_title = w.HTML("<b>first-layer filters</b> (weights, mean over input "
                                     "channels; bright = positive)")
         self.info = w.HTML()

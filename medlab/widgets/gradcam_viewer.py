@@ -63,8 +63,8 @@ class GradCAMViewer(MedlabWidget):
             value=opacity, min=0.0, max=1.0, step=0.05, description="opacity"
         )
         side = f"{max_px}px"
-        self.input_widget = w.Image(format="png", layout=w.Layout(width=side))
-        self.image_widget = w.Image(format="png", layout=w.Layout(width=side))
+        self.input_widget = w.Image(format="png", layout=w.Layout(width=side, height=side))
+        self.image_widget = w.Image(format="png", layout=w.Layout(width=side, height=side))
         self.info = w.HTML()
         self.input_widget.value = encode_png(to_uint8(scale01(self.image.mean(axis=2))))
         for ctl in (self.layer_choice, self.class_choice):

@@ -59,8 +59,10 @@ class KernelPlayground(MedlabWidget):
         self.grid = w.GridBox(layout=w.Layout(grid_template_columns="repeat(3, 68px)"))
         self.normalize = w.Button(description="divide by sum", tooltip="make the weights sum to 1")
         side = f"{max_px}px"
-        self.input_widget = w.Image(format="png", layout=w.Layout(width=side, object_fit="contain"))
-        self.image_widget = w.Image(format="png", layout=w.Layout(width=side, object_fit="contain"))
+        rows, cols = data.shape
+        height = f"{round(max_px * rows / cols)}px"
+        self.input_widget = w.Image(format="png", layout=w.Layout(width=side, height=height))
+        self.image_widget = w.Image(format="png", layout=w.Layout(width=side, height=height))
         self.hist_widget = w.Image(format="png", layout=w.Layout(width="256px", height="120px"))
         self.readout = w.HTML()
         self.input_widget.value = encode_png(to_uint8(scale01(self.image)))

@@ -78,7 +78,7 @@ class LossExplorer(MedlabWidget):
             value=0.25 if alpha is None else alpha, min=0.0, max=1.0, step=0.05, description="α"
         )
         self.table = w.HTML()
-        self.plot = w.Image(format="png")
+        self.plot = w.Image(format="png", layout=w.Layout(width="600px", height="240px"))
         self._plot = BlitFigure(7.5, 3.0)
         self._fig = self._plot.fig
         self._ax_loss, self._ax_grad = self._fig.subplots(1, 2)

@@ -12,8 +12,9 @@ from medlab.widgets._render import to_uint8 as _to_uint8
 
 __all__ = ["SegmentationOverlay"]
 
-TRUTH_COLOR = (60, 180, 75)  # green
-PRED_COLOR = (230, 25, 75)  # red
+TRUTH_COLOR = (60, 180, 75)  # green: truth only (missed)
+PRED_COLOR = (230, 25, 75)  # red: prediction only (false positive)
+BOTH_COLOR = (255, 225, 25)  # yellow: both (true positive)
 
 
 class SegmentationOverlay(MedlabWidget):
@@ -32,7 +33,8 @@ class SegmentationOverlay(MedlabWidget):
     window : (center, width), optional
         Display window for the image, in its units.
     mode : {"fill", "contour"}
-        Draw filled masks or their outlines.
+        Filled regions (yellow where both agree, green where only the truth is, red where
+        only the prediction is) or the two outlines (truth green, prediction red).
 
     Attributes
     ----------
@@ -101,8 +103,13 @@ class SegmentationOverlay(MedlabWidget):
             value=opacity, min=0.0, max=1.0, step=0.05, description="opacity"
         )
         self.mode_buttons = w.ToggleButtons(options=["fill", "contour"], value=mode)
-        self.show_truth = w.Checkbox(value=True, description="truth (green)", indent=False)
-        self.show_pred = w.Checkbox(value=True, description="prediction (red)", indent=False)
+        self.show_truth = w.Checkbox(value=True, description="truth", indent=False)
+        self.show_pred = w.Checkbox(value=True, description="prediction", indent=False)
+        legend = w.HTML(
+            "<span style='color:#3cb44b'>■</span> truth only (missed) "
+            "<span style='color:#e6194b'>■</span> prediction only (false positive) "
+            "<span style='color:#e6c619'>■</span> both"
+        )
         plane = data.shape[-2:]
         plane_sp = sp[-2:]
         dw, dh = display_size(plane, plane_sp, max_px)
@@ -118,7 +125,7 @@ class SegmentationOverlay(MedlabWidget):
             [
                 w.HBox([self.slice_slider, self.threshold_slider]),
                 w.HBox([self.mode_buttons, self.opacity_slider]),
-                w.HBox([self.show_truth, self.show_pred]),
+                w.HBox([self.show_truth, self.show_pred, legend]),
                 self.image_widget,
                 self.readout,
             ]
@@ -171,11 +178,18 @@ class SegmentationOverlay(MedlabWidget):
         rgb = to_rgb(_to_uint8(scale01(self._take(self.data), self._lo, self._hi)))
         a = self.opacity_slider.value
         contour = self.mode_buttons.value == "contour"
-        if self.show_truth.value:
-            blend(rgb, outline(truth) if contour else truth, TRUTH_COLOR, 1.0 if contour else a,
-                  inplace=True)
-        if self.show_pred.value:
-            blend(rgb, outline(pred) if contour else pred, PRED_COLOR, 1.0 if contour else a,
+        show_t, show_p = self.show_truth.value, self.show_pred.value
+        if contour:
+            if show_t:
+                blend(rgb, outline(truth), TRUTH_COLOR, 1.0, inplace=True)
+            if show_p:
+                blend(rgb, outline(pred), PRED_COLOR, 1.0, inplace=True)
+        elif show_t and show_p:
+            blend(rgb, truth & ~pred, TRUTH_COLOR, a, inplace=True)
+            blend(rgb, pred & ~truth, PRED_COLOR, a, inplace=True)
+            blend(rgb, truth & pred, BOTH_COLOR, a, inplace=True)
+        elif show_t or show_p:
+            blend(rgb, truth if show_t else pred, TRUTH_COLOR if show_t else PRED_COLOR, a,
                   inplace=True)
         self.image_widget.value = encode_png(rgb)
         self.scores["dice_slice"] = float(dice(truth, pred))

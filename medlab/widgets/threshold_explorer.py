@@ -56,7 +56,7 @@ class ThresholdExplorer(MedlabWidget):
             layout=w.Layout(width="480px"),
         )
         self.table = w.HTML()
-        self.plot = w.Image(format="png")
+        self.plot = w.Image(format="png", layout=w.Layout(width="640px", height="256px"))
         self._plot = BlitFigure(8.0, 3.2)
         ax_roc, ax_hist = self._plot.fig.subplots(1, 2)
         self._plot.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.28)

@@ -103,6 +103,8 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
         names = self.plotted_metrics()
         if not hasattr(self, "_fig") or len(self._fig.axes) != max(1, len(names)):
             self._fig = new_figure(3.4 * max(1, len(names)), 2.8)
+            self.plot.layout.width = f"{round(3.4 * max(1, len(names)) * 80)}px"
+            self.plot.layout.height = f"{round(2.8 * 80)}px"
             self._fig.subplots(1, max(1, len(names)), squeeze=False)
             self._fig.subplots_adjust(left=0.1, right=0.98, bottom=0.18, top=0.88, wspace=0.3)
         for ax, name in zip(self._fig.axes, names, strict=False):

@@ -112,3 +112,14 @@ def test_bad_inputs_raise_clear_errors(kwargs, message):
 def test_a_ct_preset_by_name_works_on_a_plain_array():
     v = SliceViewer(np.zeros((4, 4), np.float32), window="lung", cursor=False)
     assert v.window == (-600.0, 1500.0) and "bone" in v.controls.preset.options
+
+
+def test_window_presets_lie_on_the_slider_grid():
+    # the browser snaps slider values to multiples of the step; presets must already be there
+    img = np.random.default_rng(0).normal(size=(30, 30)).astype(np.float32)
+    v = SliceViewer(img, cursor=False)
+    step = v.controls.center.step
+    for center, width in v.controls.presets.values():
+        assert abs(center / step - round(center / step)) < 1e-6
+        assert abs(width / step - round(width / step)) < 1e-6
+    assert v.controls.preset.value == "auto"
