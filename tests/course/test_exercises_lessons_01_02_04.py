@@ -124,6 +124,112 @@ def test_voxel_index_mistakes_get_specific_feedback(answer, fragment):
     _failed_with("01.voxel_index", answer, fragment)
 
 
+# --------------------------------------------------------------------------- lesson 02
+
+
+def test_convolve_reference_matches_scipy_and_medlab():
+    from scipy import ndimage
+
+    from medlab.preprocess import KERNELS, convolve2d
+
+    convolve = _reference("02.convolve")["convolve"]
+    image = np.random.default_rng(0).random((7, 10))
+    for kernel in (KERNELS["sobel_y"], KERNELS["gaussian5"]):
+        assert np.allclose(convolve(image, kernel), ndimage.convolve(image, kernel))
+        assert np.allclose(convolve(image, kernel), convolve2d(image, kernel), atol=1e-6)
+    assert evaluate("02.convolve", convolve).passed
+
+
+def _correlate(image, kernel):
+    from scipy import ndimage
+
+    return ndimage.correlate(image, kernel, mode="reflect")
+
+
+def _zero_padded(image, kernel):
+    from scipy import ndimage
+
+    return ndimage.convolve(image, kernel, mode="constant")
+
+
+def _valid(image, kernel):
+    from scipy import signal
+
+    return signal.convolve2d(image, kernel, mode="valid")
+
+
+def _correlate_zero(image, kernel):
+    from scipy import ndimage
+
+    return ndimage.correlate(image, kernel, mode="constant")
+
+
+@pytest.mark.parametrize(
+    ("wrong", "fragment"),
+    [
+        (_correlate, "this is correlation"),
+        (_zero_padded, "border is not"),
+        (_correlate_zero, "not flipped"),
+        (_valid, "same size as the input"),
+        (lambda image, kernel: image, "differ from scipy.ndimage.convolve"),
+        (lambda image: image, "raised TypeError"),
+    ],
+)
+def test_convolve_mistakes_get_specific_feedback(wrong, fragment):
+    _failed_with("02.convolve", wrong, fragment)
+
+
+def test_psnr_reference_matches_skimage():
+    from skimage.metrics import peak_signal_noise_ratio
+
+    psnr = _reference("02.psnr")["psnr"]
+    a = np.linspace(0, 1, 50).reshape(5, 10)
+    b = a + 0.01 * np.cos(np.arange(50)).reshape(5, 10)
+    assert psnr(a, b, 1.0) == pytest.approx(peak_signal_noise_ratio(a, b, data_range=1.0))
+    assert evaluate("02.psnr", psnr).passed
+
+
+@pytest.mark.parametrize(
+    ("wrong", "fragment"),
+    [
+        (lambda r, t, d: 20 * np.log10(d / np.mean((r - t) ** 2)), "root of the MSE"),
+        (lambda r, t, d: 10 * np.log10(d / np.mean((r - t) ** 2)), "squared too"),
+        (lambda r, t, d: 10 * np.log(d**2 / np.mean((r - t) ** 2)), "log10"),
+        (lambda r, t, d: 10 * np.log10(d**2 / np.sqrt(np.mean((r - t) ** 2))), "not its root"),
+        (lambda r, t, d: 10 * np.log10(np.mean((r - t) ** 2) / d**2), "upside down"),
+        (lambda r, t, d: 10 * np.log10(1 / np.mean((r - t) ** 2)), "data_range 255"),
+        (lambda r, t, d: np.zeros(3), "one number"),
+    ],
+)
+def test_psnr_mistakes_get_specific_feedback(wrong, fragment):
+    _failed_with("02.psnr", wrong, fragment)
+
+
+def test_zscore_reference_matches_medlab_normalize():
+    from medlab.preprocess import normalize
+
+    zscore = _reference("02.zscore")["zscore"]
+    image = np.arange(40.0).reshape(5, 8) ** 1.5
+    mask = image > 30
+    assert np.allclose(zscore(image, mask), normalize(image, "zscore", mask=mask), atol=1e-5)
+    assert evaluate("02.zscore", zscore).passed
+
+
+@pytest.mark.parametrize(
+    ("wrong", "fragment"),
+    [
+        (lambda im, m: (im - im.mean()) / im.std(), "inside the mask only"),
+        (lambda im, m: (im - im[m].mean()) / im[m].var(), "not the variance"),
+        (lambda im, m: im - im[m].mean(), "not divided by the standard deviation"),
+        (lambda im, m: (im - im.min()) / (im.max() - im.min()), "min-max"),
+        (lambda im, m: (im[m] - im[m].mean()) / im[m].std(), "not only the pixels inside"),
+        (lambda im, m: im * 0 + 5, "mean 0 and standard deviation 1"),
+    ],
+)
+def test_zscore_mistakes_get_specific_feedback(wrong, fragment):
+    _failed_with("02.zscore", wrong, fragment)
+
+
 # --------------------------------------------------------------------------- all three lessons
 
 
