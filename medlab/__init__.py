@@ -61,5 +61,10 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'medlab' has no attribute {name!r}")
 
 
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where JupyterLab finds MedLab's prebuilt extension (the side panel)."""
+    return [{"src": "labextension", "dest": "@medlab/labextension"}]
+
+
 def __dir__() -> list[str]:
     return sorted(set(globals()) | _SUBMODULES)
