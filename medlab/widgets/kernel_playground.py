@@ -63,7 +63,9 @@ class KernelPlayground(MedlabWidget):
         height = f"{round(max_px * rows / cols)}px"
         self.input_widget = w.Image(format="png", layout=w.Layout(width=side, height=height))
         self.image_widget = w.Image(format="png", layout=w.Layout(width=side, height=height))
-        self.hist_widget = w.Image(format="png", layout=w.Layout(width="256px", height="120px"))
+        self.hist_widget = w.Image(
+            format="png", layout=w.Layout(width="256px", height="120px", flex="0 0 auto")
+        )
         self.readout = w.HTML()
         self.input_widget.value = encode_png(to_uint8(scale01(self.image)))
         for cell in self.cells:
@@ -74,7 +76,8 @@ class KernelPlayground(MedlabWidget):
         self.widget = w.VBox(
             [
                 w.HBox([self.preset, self.size, self.normalize]),
-                w.HBox([self.grid, w.VBox([self.hist_widget, self.readout])]),
+                w.HBox([self.grid, w.VBox([self.hist_widget, self.readout],
+                                          layout=w.Layout(flex="0 0 auto"))]),
                 w.HBox([self.input_widget, self.image_widget]),
             ]
         )

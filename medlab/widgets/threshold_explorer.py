@@ -50,9 +50,15 @@ class ThresholdExplorer(MedlabWidget):
         if threshold is None:
             threshold = 0.5 if lo >= 0 and hi <= 1 else float(np.median(self.scores))
         span = hi - lo if hi > lo else 1.0
+        # a round step and range on that step's grid: the browser snaps slider values to it
+        step = 10.0 ** np.floor(np.log10(span / 200))
+        digits = max(0, int(-np.log10(step)))
+        s_min = round(float(np.floor(lo / step) * step), digits)
+        s_max = round(float(np.ceil(hi / step) * step), digits)
+        start = round(float(np.round(np.clip(threshold, s_min, s_max) / step) * step), digits)
         self.threshold_slider = w.FloatSlider(
-            value=float(np.clip(threshold, lo, hi)), min=lo, max=hi, step=span / 500,
-            description="threshold", readout_format=".3f", continuous_update=True,
+            value=start, min=float(s_min), max=float(s_max), step=float(step),
+            description="threshold", readout_format=".4g", continuous_update=True,
             layout=w.Layout(width="480px"),
         )
         self.table = w.HTML()
