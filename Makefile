@@ -75,10 +75,10 @@ test-notebooks: install
 	  --rootdir=$$tmp -c /dev/null
 
 test-browser: install
-	VENV=$(VENV) bash tests/browser/run.sh
+	VENV=$(abspath $(VENV)) bash tests/browser/run.sh
 
 test-wheel: install
-	VENV=$(VENV) bash tests/wheel/run.sh
+	VENV=$(abspath $(VENV)) bash tests/wheel/run.sh
 
 bench: install
 	$(BIN)/python tests/benchmarks/bench_core.py

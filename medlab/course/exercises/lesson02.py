@@ -6,33 +6,14 @@ with independent references (SciPy, scikit-image, NumPy).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from medlab.course.exercises import ExerciseDef, Item, NotAttempted
+from medlab.course.exercises import ExerciseDef, Item
+from medlab.course.exercises._functions import call_safely, require_function
 
 __all__ = ["EXERCISES"]
-
-
-def _function(answer: Any, name: str) -> list[Item]:
-    if answer is None or answer is Ellipsis:
-        raise NotAttempted
-    if not callable(answer):
-        return [Item(False, f"`{name}` should be a function, found {type(answer).__name__}")]
-    return [Item(True, f"`{name}` is a function")]
-
-
-def _call(fn: Callable, name: str, *args: Any) -> tuple[Any, Item | None]:
-    """Call the learner's function on copies of ``args``; an Item if it raised."""
-    try:
-        copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
-        return fn(*copies), None
-    except NotImplementedError:
-        raise
-    except Exception as exc:
-        return None, Item(False, f"`{name}` raised {type(exc).__name__}: {exc}")
 
 
 def _as_image(value: Any, shape: tuple[int, ...], name: str) -> tuple[np.ndarray | None, Item]:
@@ -63,11 +44,11 @@ def check_convolve(answer: Any) -> list[Item]:
     """``convolve(image, kernel)``: true 2D convolution, same size, reflected borders."""
     from scipy import ndimage
 
-    items = _function(answer, "convolve")
+    items = require_function(answer, "convolve")
     if not items[0].ok:
         return items
     for image, kernel in _convolve_cases():
-        value, error = _call(answer, "convolve", image, kernel)
+        value, error = call_safely(answer, "convolve", image, kernel)
         if error is not None:
             return [*items, error]
         out, shape_item = _as_image(value, image.shape, "convolve")
@@ -104,7 +85,7 @@ def check_psnr(answer: Any) -> list[Item]:
     """``psnr(reference, test, data_range)`` in dB, as skimage.metrics."""
     from skimage.metrics import peak_signal_noise_ratio
 
-    items = _function(answer, "psnr")
+    items = require_function(answer, "psnr")
     if not items[0].ok:
         return items
     rng = np.random.default_rng(3)
@@ -112,7 +93,7 @@ def check_psnr(answer: Any) -> list[Item]:
     for data_range, noise in ((1.0, 0.05), (255.0, 20.0)):
         ref = reference * data_range
         test = ref + rng.normal(0, noise, ref.shape)
-        value, error = _call(answer, "psnr", ref, test, data_range)
+        value, error = call_safely(answer, "psnr", ref, test, data_range)
         if error is not None:
             return [*items, error]
         try:
@@ -147,7 +128,7 @@ def check_psnr(answer: Any) -> list[Item]:
 
 def check_zscore(answer: Any) -> list[Item]:
     """``zscore(image, mask)``: zero mean, unit std inside the mask, applied to the whole image."""
-    items = _function(answer, "zscore")
+    items = require_function(answer, "zscore")
     if not items[0].ok:
         return items
     rng = np.random.default_rng(4)
@@ -155,7 +136,7 @@ def check_zscore(answer: Any) -> list[Item]:
     image[:, :6] = rng.normal(20.0, 3.0, (20, 6))  # a dark background outside the "brain"
     mask = np.zeros(image.shape, bool)
     mask[:, 6:] = True
-    value, error = _call(answer, "zscore", image, mask)
+    value, error = call_safely(answer, "zscore", image, mask)
     if error is not None:
         return [*items, error]
     out, shape_item = _as_image(value, image.shape, "zscore")

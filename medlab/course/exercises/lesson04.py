@@ -6,34 +6,16 @@ independent references written here with NumPy (natural logarithms, means over s
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from medlab.course.exercises import ExerciseDef, Item, NotAttempted
+from medlab.course.exercises import ExerciseDef, Item
+from medlab.course.exercises._functions import call_safely, require_function
 
 __all__ = ["EXERCISES"]
 
 _RTOL = 1e-6
-
-
-def _function(answer: Any, name: str) -> list[Item]:
-    if answer is None or answer is Ellipsis:
-        raise NotAttempted
-    if not callable(answer):
-        return [Item(False, f"`{name}` should be a function, found {type(answer).__name__}")]
-    return [Item(True, f"`{name}` is a function")]
-
-
-def _call(fn: Callable, name: str, *args: np.ndarray) -> tuple[Any, Item | None]:
-    """Call the learner's function on copies of ``args``; an Item if it raised."""
-    try:
-        return fn(*(np.array(a, copy=True) for a in args)), None
-    except NotImplementedError:
-        raise
-    except Exception as exc:
-        return None, Item(False, f"`{name}` raised {type(exc).__name__}: {exc}")
 
 
 def _scalar(value: Any, name: str) -> tuple[float | None, Item | None]:
@@ -68,11 +50,11 @@ def _bce_terms(y: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 def check_bce(answer: Any) -> list[Item]:
     """``bce(y_true, y_pred)``: mean binary cross-entropy with natural logs."""
-    items = _function(answer, "bce")
+    items = require_function(answer, "bce")
     if not items[0].ok:
         return items
     for y, p in _BCE_CASES:
-        value, error = _call(answer, "bce", y, p)
+        value, error = call_safely(answer, "bce", y, p)
         if error is None:
             loss, error = _scalar(value, "bce")
         if error is not None:
@@ -110,11 +92,11 @@ _CCE_CASE = (
 
 def check_cce(answer: Any) -> list[Item]:
     """``cce(y_onehot, probs)``: mean categorical cross-entropy over samples."""
-    items = _function(answer, "cce")
+    items = require_function(answer, "cce")
     if not items[0].ok:
         return items
     y, p = _CCE_CASE
-    value, error = _call(answer, "cce", y, p)
+    value, error = call_safely(answer, "cce", y, p)
     if error is None:
         loss, error = _scalar(value, "cce")
     if error is not None:
@@ -126,7 +108,7 @@ def check_cce(answer: Any) -> list[Item]:
         # K = 2 must reduce to binary cross-entropy
         y2, p2 = _BCE_CASES[0]
         two = np.stack([1 - y2, y2], axis=1), np.stack([1 - p2, p2], axis=1)
-        value2, error = _call(answer, "cce", *two)
+        value2, error = call_safely(answer, "cce", *two)
         if error is None:
             loss2, error = _scalar(value2, "cce")
         if error is not None:
@@ -158,11 +140,11 @@ _GRAD_CASE = (np.array([1, 0, 1, 0, 1, 0], float), np.array([2.0, -1.0, 0.5, 3.0
 
 def check_grad_logits(answer: Any) -> list[Item]:
     """``bce_grad_logits(y, z)``: gradient of the mean BCE w.r.t. each logit."""
-    items = _function(answer, "bce_grad_logits")
+    items = require_function(answer, "bce_grad_logits")
     if not items[0].ok:
         return items
     y, z = _GRAD_CASE
-    value, error = _call(answer, "bce_grad_logits", y, z)
+    value, error = call_safely(answer, "bce_grad_logits", y, z)
     if error is not None:
         return [*items, error]
     grad = np.asarray(value, dtype=np.float64) if value is not None else np.array(None)
@@ -199,7 +181,7 @@ _STABLE_CASE = (
 
 def check_stable_bce(answer: Any) -> list[Item]:
     """``bce_from_logits(y, z)``: exact mean BCE from logits, finite for any z."""
-    items = _function(answer, "bce_from_logits")
+    items = require_function(answer, "bce_from_logits")
     if not items[0].ok:
         return items
     y, z = _STABLE_CASE
@@ -207,7 +189,7 @@ def check_stable_bce(answer: Any) -> list[Item]:
     exact = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
     expected_mild = float(exact[mild].mean())
     with np.errstate(all="ignore"):
-        value, error = _call(answer, "bce_from_logits", y[mild], z[mild])
+        value, error = call_safely(answer, "bce_from_logits", y[mild], z[mild])
         if error is None:
             loss, error = _scalar(value, "bce_from_logits")
         if error is not None:
@@ -216,7 +198,7 @@ def check_stable_bce(answer: Any) -> list[Item]:
             return [*items, Item(False, f"for moderate logits (|z| ≤ 30) the mean loss should "
                                         f"equal BCE of σ(z); you returned {loss:.6g}")]
         items.append(Item(True, "right for moderate logits"))
-        value, error = _call(answer, "bce_from_logits", y, z)
+        value, error = call_safely(answer, "bce_from_logits", y, z)
         if error is None:
             loss, error = _scalar(value, "bce_from_logits")
     if error is not None:

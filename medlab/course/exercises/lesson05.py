@@ -6,26 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from medlab.course.exercises import ExerciseDef, Item, NotAttempted
+from medlab.course.exercises import ExerciseDef, Item
+from medlab.course.exercises._functions import call_safely, require_function
 
 __all__ = ["EXERCISES"]
-
-
-def _function(answer: Any, name: str) -> list[Item]:
-    if answer is None or answer is Ellipsis:
-        raise NotAttempted
-    if not callable(answer):
-        return [Item(False, f"pass your function itself, found {type(answer).__name__}")]
-    return [Item(True, f"`{name}` is a function")]
-
-
-def _call(function: Any, *args: Any) -> tuple[Any, str | None]:
-    try:
-        return function(*args), None
-    except NotImplementedError:
-        raise
-    except Exception as exc:  # the learner's error is feedback, not a crash
-        return None, f"{type(exc).__name__}: {exc}"
 
 
 def _label_cases() -> list[tuple[np.ndarray, np.ndarray]]:
@@ -43,13 +27,13 @@ def check_sens_spec(answer: Any) -> list[Item]:
     """``sensitivity_specificity(y_true, y_pred)`` against scikit-learn's recall."""
     from sklearn.metrics import recall_score
 
-    items = _function(answer, "sensitivity_specificity")
+    items = require_function(answer, "sensitivity_specificity")
     if not items[0].ok:
         return items
     for y, pred in _label_cases():
-        got, error = _call(answer, y.copy(), pred.copy())
+        got, error = call_safely(answer, "sensitivity_specificity", y, pred)
         if error:
-            return [*items, Item(False, f"your function raised {error}")]
+            return [*items, error]
         try:
             sens, spec = (float(v) for v in got)
         except (TypeError, ValueError):
@@ -111,7 +95,7 @@ def _reference_threshold(y: np.ndarray, scores: np.ndarray, target: float) -> fl
 
 def check_threshold(answer: Any) -> list[Item]:
     """``threshold_for_sensitivity(y_true, scores, target)``: the highest such threshold."""
-    items = _function(answer, "threshold_for_sensitivity")
+    items = require_function(answer, "threshold_for_sensitivity")
     if not items[0].ok:
         return items
     rng = np.random.default_rng(11)
@@ -119,9 +103,9 @@ def check_threshold(answer: Any) -> list[Item]:
         y = (rng.random(n) < 0.4).astype(int)
         y[:2] = [0, 1]
         scores = np.round(np.clip(rng.normal(0.35 + 0.3 * y, 0.2), 0, 1), 3)
-        got, error = _call(answer, y.copy(), scores.copy(), target)
+        got, error = call_safely(answer, "threshold_for_sensitivity", y, scores, target)
         if error:
-            return [*items, Item(False, f"your function raised {error}")]
+            return [*items, error]
         try:
             got = float(got)
         except (TypeError, ValueError):
@@ -159,13 +143,13 @@ def check_class_weight(answer: Any) -> list[Item]:
     """``balanced_class_weight(y)`` against scikit-learn's ``compute_class_weight('balanced')``."""
     from sklearn.utils.class_weight import compute_class_weight
 
-    items = _function(answer, "balanced_class_weight")
+    items = require_function(answer, "balanced_class_weight")
     if not items[0].ok:
         return items
     for y in (np.array([0] * 90 + [1] * 10), np.array([0] * 30 + [1] * 70), np.array([0, 1] * 8)):
-        got, error = _call(answer, y.copy())
+        got, error = call_safely(answer, "balanced_class_weight", y)
         if error:
-            return [*items, Item(False, f"your function raised {error}")]
+            return [*items, error]
         if not isinstance(got, dict) or set(got) != {0, 1}:
             return [
                 *items,
