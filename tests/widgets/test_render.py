@@ -78,3 +78,21 @@ def test_png_encoder_matches_pillow_decoding_for_rgba_and_rejects_other_shapes()
     assert np.array_equal(decode_png(encode_png(img)), img)
     with pytest.raises(ValueError, match="encode_png"):
         encode_png(np.zeros((2, 2, 2), np.uint8))
+
+
+def test_image_widgets_import_no_heavy_libraries():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "import medlab.widgets as w\n"
+        "w.SliceViewer(np.zeros((4, 4, 4)))\n"
+        "w.VolumeViewer(np.zeros((4, 4, 4)), mode='planes')\n"
+        "w.KernelPlayground(np.zeros((8, 8)))\n"
+        "w.SegmentationOverlay(np.zeros((4, 4)), np.zeros((4, 4), bool), np.zeros((4, 4)))\n"
+        "print([m for m in ('matplotlib', 'keras', 'tensorflow', 'itkwidgets') "
+        "if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
