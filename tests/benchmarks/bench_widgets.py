@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import platform
 import statistics
 import time
@@ -122,6 +123,15 @@ def run(repeat: int = 30) -> list[dict]:
     return rows
 
 
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            model = next(line.split(":", 1)[1].strip() for line in fh if "model name" in line)
+    except (OSError, StopIteration):
+        model = platform.processor() or platform.machine()
+    return f"{model}, {os.cpu_count()} cores"
+
+
 def table(rows: list[dict]) -> str:
     lines = [f"{'scenario':<42} {'medlab ms':>10} {'naive ms':>10} {'speed-up':>9}"]
     for r in rows:
@@ -137,8 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
     rows = run(args.repeat)
-    print(f"medians over {args.repeat} changes (naive: 10); {platform.processor() or ''} "
-          f"{platform.python_version()}")
+    print(f"medians over {args.repeat} changes (naive redraw: 10) · {_cpu()} · "
+          f"Python {platform.python_version()}")
     print(table(rows))
     if args.json:
         with open(args.json, "w") as fh:

@@ -108,6 +108,38 @@ def test_auto_mode_without_itkwidgets_says_how_to_get_3d(volume, monkeypatch):
     assert v.itk_state == "not installed" and "medlab[3d]" in v.status.value
 
 
+class FakeWatcher:
+    """Stands in for itkwidgets' CellWatcher: records what the guard tells it."""
+
+    def __init__(self, ready):
+        self.ready = ready
+        self.calls = []
+
+    def viewer_ready(self, name):
+        return self.ready
+
+    def update_viewer_status(self, name, status):
+        self.calls.append((name, status))
+
+
+@pytest.mark.parametrize("ready", [False, True])
+def test_timeout_releases_the_cell_queue_only_when_the_viewer_did_not_load(
+    volume, monkeypatch, ready
+):
+    v = VolumeViewer(volume, mode="planes")
+    watcher = FakeWatcher(ready)
+    monkeypatch.setattr(v, "_itk_watcher", lambda: watcher)
+    v.itk_viewer = type("FakeViewer", (), {"name": "viewer-1"})()
+    v.mode, v.itk_state = "itk", "loading"
+    v._release()
+    if ready:
+        assert watcher.calls == [] and v.itk_state == "ready" and v.mode == "itk"
+    else:
+        assert watcher.calls == [("viewer-1", True)]  # the queued cells run again
+        assert v.itk_state == "timed out" and v.mode == "planes"
+        assert "did not load" in v.status.value and v.itk_box.layout.display == "none"
+
+
 @pytest.mark.parametrize(
     ("args", "kwargs", "message"),
     [
