@@ -34,7 +34,7 @@ EXT_SOURCES := $(wildcard extension/src/*.ts extension/style/*) extension/packag
 $(STAMP): pyproject.toml $(EXT_SOURCES)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,3d]"
 	$(MAKE) --no-print-directory labextension
 	$(BIN)/python -m medlab.course.lab --develop
 	@touch $(STAMP)
