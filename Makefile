@@ -82,7 +82,8 @@ test-wheel: install
 
 bench: install
 	$(BIN)/python tests/benchmarks/bench_core.py
-	@test ! -f tests/benchmarks/bench_widgets.py || $(BIN)/python tests/benchmarks/bench_widgets.py
+	$(BIN)/python tests/benchmarks/bench_widgets.py
+	$(BIN)/python tests/benchmarks/time_lessons.py
 
 clean:
 	rm -rf $(VENV) build dist medlab/labextension extension/lib extension/node_modules \
