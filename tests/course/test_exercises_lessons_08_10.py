@@ -91,3 +91,55 @@ def test_wall_distance_reference_agrees_with_measure_and_mistakes():
         "centre",
     )
     _failed_with("08.wall_distance", lambda m, w, sp: -1.0 * fn(m, w, sp), "not the shortest")
+
+
+# --------------------------------------------------------------------------- lesson 09
+
+
+def test_glcm_contrast_reference_agrees_with_skimage_and_mistakes():
+    from skimage.feature import graycomatrix, graycoprops
+
+    fn = _reference("09.glcm_contrast", "glcm_contrast")
+    q = np.random.default_rng(0).integers(0, 16, (20, 25)).astype(np.uint8)
+    glcm = graycomatrix(q, [1], [0], levels=16, symmetric=True, normed=True)
+    assert fn(q) == pytest.approx(graycoprops(glcm, "contrast")[0, 0])
+    assert evaluate("09.glcm_contrast", fn).passed
+    _failed_with("09.glcm_contrast",
+                 lambda q: np.mean(np.abs(q[:, :-1].astype(float) - q[:, 1:])), "squared")
+    _failed_with("09.glcm_contrast",
+                 lambda q: np.mean((q[:-1].astype(float) - q[1:]) ** 2), "vertical")
+    _failed_with("09.glcm_contrast",
+                 lambda q: np.sum((q[:, :-1].astype(float) - q[:, 1:]) ** 2), "normalise")
+    _failed_with("09.glcm_contrast", lambda q: np.mean(q - q), "not the contrast")
+    assert evaluate("09.glcm_contrast", None).status == "not attempted"
+
+
+def test_pca_variance_reference_agrees_with_sklearn_and_mistakes():
+    from sklearn.decomposition import PCA
+
+    fn = _reference("09.pca_variance", "explained_variance_ratio")
+    x = np.random.default_rng(1).normal(size=(50, 5)) @ np.diag([4, 2, 1, 0.5, 0.1]) + 3
+    np.testing.assert_allclose(fn(x), PCA().fit(x).explained_variance_ratio_, atol=1e-10)
+    assert evaluate("09.pca_variance", fn).passed
+    _failed_with("09.pca_variance", lambda x: fn(x)[::-1], "sorted")
+    _failed_with("09.pca_variance",
+                 lambda x: np.linalg.eigvalsh(np.cov(x, rowvar=False))[::-1], "sum to")
+    _failed_with("09.pca_variance", lambda x: fn(x)[:2], "ratios")
+    _failed_with("09.pca_variance", lambda x: np.linalg.eigvalsh(x.T @ x)[::-1]
+                 / np.linalg.eigvalsh(x.T @ x).sum(), "centre")
+
+
+def test_cohens_d_reference_agrees_with_t_statistic_and_mistakes():
+    from scipy import stats
+
+    fn = _reference("09.cohens_d", "cohens_d")
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(0, 1, 30), rng.normal(1, 1.5, 45)
+    t = stats.ttest_ind(b, a).statistic  # Student's t, pooled variance
+    assert fn(a, b) == pytest.approx(t / np.sqrt(len(a) * len(b) / (len(a) + len(b))))
+    assert fn(np.array([1.0, 3.0]), np.array([3.0, 5.0])) == pytest.approx(np.sqrt(2))  # by hand
+    assert evaluate("09.cohens_d", fn).passed
+    _failed_with("09.cohens_d", lambda a, b: fn(b, a), "sign")
+    _failed_with("09.cohens_d", lambda a, b: np.mean(b) - np.mean(a), "pooled")
+    _failed_with("09.cohens_d", lambda a, b: (np.mean(b) - np.mean(a))
+                 / np.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / 2), "degrees of freedom")
