@@ -148,12 +148,20 @@ def _meta_value(value: Any) -> Any:
 
 
 def _dicom_meta(ds) -> dict[str, Any]:
+    """Top-level tags by keyword; a sequence becomes a list of dicts (one per item).
+
+    Only the dataset's own level is flattened into the dict, so a tag inside a sequence
+    (say the Modality of a referenced image) never overwrites the image's own tag.
+    """
     meta: dict[str, Any] = {}
-    for elem in ds.iterall():
-        if elem.keyword in ("", "PixelData") or elem.VR == "SQ":
+    for elem in ds:
+        if elem.keyword in ("", "PixelData"):
             continue
         try:
-            meta[elem.keyword] = _meta_value(elem.value)
+            if elem.VR == "SQ":
+                meta[elem.keyword] = [_dicom_meta(item) for item in elem.value]
+            else:
+                meta[elem.keyword] = _meta_value(elem.value)
         except Exception:  # an undecodable value must not stop the reading
             meta[elem.keyword] = str(elem.value)
     return meta

@@ -342,16 +342,23 @@ def categorical_cross_entropy_gradient(
     r"""Gradient of :func:`categorical_cross_entropy` w.r.t. each probability or logit.
 
     With logits, :math:`\partial \ell/\partial z_k = \mathrm{softmax}(z)_k - y_k`.
-    With probabilities (taken as given, without Keras' re-normalisation),
-    :math:`\partial \ell/\partial \hat y_k = -y_k / \hat y_k`. With ``reduction="mean"``
+    With probabilities, the loss first re-normalises each row, :math:`q_k = \hat y_k / S`
+    with :math:`S = \sum_j \hat y_j`, so
+    :math:`\partial \ell/\partial \hat y_k = -y_k / \hat y_k + (\sum_j y_j) / S`;
+    on a row that already sums to 1 with one-hot labels that is :math:`-y_k/\hat y_k + 1`.
+    Entries whose normalised probability was clipped get 0. With ``reduction="mean"``
     each entry is divided by the number of samples N.
     """
     yt, yp = _as_categorical(y_true, y_pred, "categorical_cross_entropy_gradient")
     if from_logits:
         grad = softmax(yp) - yt
     else:
-        p, inside = _clip(yp, epsilon)
-        grad = np.where(inside, -yt / p, 0.0)
+        total = yp.sum(axis=-1, keepdims=True)
+        q, inside = _clip(yp / total, epsilon)
+        # d/dŷ_k of -Σ_j y_j log(ŷ_j / S): the direct term and the normaliser's term
+        direct = np.where(inside, -yt / (q * total), 0.0)
+        through_sum = (yt * inside).sum(axis=-1, keepdims=True) / total
+        grad = direct + through_sum
     if reduction == "mean":
         return grad / int(np.prod(yp.shape[:-1]))
     return _reduce_grad(grad, reduction, "categorical_cross_entropy_gradient")

@@ -48,6 +48,23 @@ def test_ct_spacing_and_meta_come_from_the_header():
     assert "CT" in repr(ct) and "HU" in repr(ct)
 
 
+def test_tags_inside_sequences_do_not_overwrite_the_image_tags(tmp_path):
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    ds = pydicom.dcmread(CT_SMALL)
+    referenced = Dataset()
+    referenced.Modality = "MR"
+    referenced.SOPInstanceUID = "1.2.3.4"
+    ds.ReferencedImageSequence = Sequence([referenced])
+    path = tmp_path / "with_sequence.dcm"
+    ds.save_as(path)
+    ct = read_dicom(path)
+    assert ct.meta["Modality"] == "CT"
+    assert ct.meta["SOPInstanceUID"] == str(ds.SOPInstanceUID)
+    assert ct.meta["ReferencedImageSequence"] == [{"Modality": "MR", "SOPInstanceUID": "1.2.3.4"}]
+
+
 def test_mr_is_not_labelled_hounsfield():
     mr = read_dicom(MR_SMALL)
     assert mr.modality == "MR" and mr.units == "a.u."

@@ -182,10 +182,20 @@ def test_cce_gradients():
     g = losses.categorical_cross_entropy_gradient(y, z, from_logits=True)
     num = numerical_gradient(lambda v: losses.categorical_cross_entropy(y, v, from_logits=True), z)
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-9)
+    # with probabilities the loss re-normalises each row (as Keras): the gradient includes it
     p = np.array([[0.2, 0.5, 0.3]])
     np.testing.assert_allclose(
-        losses.categorical_cross_entropy_gradient([[0, 1, 0]], p), [[0, -2.0, 0]]
+        losses.categorical_cross_entropy_gradient([[0, 1, 0]], p), [[1.0, -1.0, 1.0]]
     )
+    probs = RNG.uniform(0.05, 1.0, size=(4, 3))  # rows that do not sum to 1
+    labels = np.eye(3)[[2, 0, 1, 1]]
+    g = losses.categorical_cross_entropy_gradient(labels, probs)
+    num = numerical_gradient(lambda v: losses.categorical_cross_entropy(labels, v), probs)
+    np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-9)
+    p_var = tf.Variable(probs.astype(np.float32))
+    with tf.GradientTape() as tape:
+        loss = keras.losses.CategoricalCrossentropy()(labels.astype(np.float32), p_var)
+    np.testing.assert_allclose(g, tape.gradient(loss, p_var).numpy(), rtol=1e-4, atol=1e-6)
 
 
 def test_cce_bad_labels():
