@@ -12,7 +12,10 @@ from medlab.course import evaluate, solution
 
 
 def _reference(exercise_id: str, name: str):
-    namespace = {"np": np, "ndimage": ndimage}
+    import datetime
+    import hashlib
+
+    namespace = {"np": np, "ndimage": ndimage, "datetime": datetime, "hashlib": hashlib}
     exec(solution(exercise_id).code, namespace)
     return namespace[name]
 
@@ -143,3 +146,66 @@ def test_cohens_d_reference_agrees_with_t_statistic_and_mistakes():
     _failed_with("09.cohens_d", lambda a, b: np.mean(b) - np.mean(a), "pooled")
     _failed_with("09.cohens_d", lambda a, b: (np.mean(b) - np.mean(a))
                  / np.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / 2), "degrees of freedom")
+
+
+# --------------------------------------------------------------------------- lesson 10
+
+
+def test_uid_remap_reference_is_valid_for_pydicom_and_mistakes():
+    import hashlib
+
+    import pydicom
+
+    fn = _reference("10.uid_remap", "new_uid")
+    uid = "1.3.6.1.4.1.5962.1.2.1.20040119072730.12322"
+    assert pydicom.uid.UID(fn(uid, "s3cret-salt")).is_valid
+    assert fn(uid, "s3cret-salt") == fn(uid, "s3cret-salt") != fn(uid, "other-salt")
+    assert evaluate("10.uid_remap", fn).passed
+    _failed_with("10.uid_remap", lambda uid, salt: "1.2.3." + uid, "contains")
+    _failed_with("10.uid_remap", lambda uid, salt: "2.25.1", "different UIDs")
+    _failed_with("10.uid_remap",
+                 lambda uid, salt: "2.25." + str(int(hashlib.sha256(uid.encode()).hexdigest(), 16)
+                                                 % 10**30), "salt")
+    _failed_with("10.uid_remap", lambda uid, salt: "2.25.0" + str(abs(hash((uid, salt))))[:20]
+                 + "7", "not a valid UID")
+    counter = iter(range(100))
+    _failed_with("10.uid_remap", lambda uid, salt: f"2.25.{next(counter) + 1}", "same UID")
+    _failed_with("10.uid_remap", lambda uid, salt: 25, "string")
+
+
+def test_date_shift_reference_agrees_with_medlab_deidentify_and_mistakes():
+    from medlab.deidentify import shift_date
+
+    fn = _reference("10.date_shift", "shift_da")
+    for value, days in [("20200228", 1), ("20040119", -400), ("19991231", 1)]:
+        assert fn(value, days) == shift_date(value, days)
+    assert evaluate("10.date_shift", fn).passed
+    _failed_with("10.date_shift", lambda v, d: str(int(v) + d), "calendar arithmetic")
+    _failed_with("10.date_shift", lambda v, d: fn(v, d)[:4] + "-" + fn(v, d)[4:6], "8 digits")
+    _failed_with("10.date_shift", lambda v, d: v, "should not give")
+    _failed_with("10.date_shift", lambda v, d: 20200101, "string")
+
+
+def test_ece_reference_agrees_with_sklearn_calibration_curve_and_mistakes():
+    from sklearn.calibration import calibration_curve
+
+    fn = _reference("10.ece", "expected_calibration_error")
+    rng = np.random.default_rng(3)
+    p = rng.random(1000)
+    y = (rng.random(1000) < p**2).astype(int)
+    frac_pos, mean_pred = calibration_curve(y, p, n_bins=10, strategy="uniform")
+    counts = np.histogram(p, bins=np.linspace(0, 1, 11))[0]
+    weights = counts[counts > 0] / len(p)
+    assert fn(y, p, 10) == pytest.approx(np.sum(weights * np.abs(frac_pos - mean_pred)))
+    assert fn(np.array([1, 0, 1, 0]), np.array([0.5, 0.5, 0.5, 0.5]), 10) == 0.0  # by hand
+    assert fn(np.array([1, 1]), np.array([0.8, 0.8]), 10) == pytest.approx(0.2)
+    assert evaluate("10.ece", fn).passed
+    _failed_with("10.ece", lambda y, p, n_bins=10: abs(np.mean(y) - np.mean(p)), "overall gap")
+    _failed_with("10.ece", lambda y, p, n_bins=10: fn(y, p, 10), "n_bins")
+
+    def unweighted(y, p, n_bins=10):
+        bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
+        return np.mean([abs(y[bins == b].mean() - p[bins == b].mean())
+                        for b in range(n_bins) if np.any(bins == b)])
+
+    _failed_with("10.ece", unweighted, "fraction of samples")
