@@ -60,7 +60,8 @@ def seed_cnn(input_shape: Sequence[int] = (150, 150, 3), *, learning_rate: float
     Returns
     -------
     keras.Model
-        A ``Sequential`` model compiled with Adam, binary cross-entropy and the
+        A ``Sequential`` model (layers named ``conv1``, ``pool1`` … ``conv3``, ``pool3``,
+        ``flatten``, ``dense``, ``output``) compiled with Adam, binary cross-entropy and the
         accuracy and AUC metrics. At 150×150×3 it has 19,034,177 parameters, 99.5% of
         them in the Dense 512 layer (the flattened 17×17×128 = 36,992 features feed 512
         units).
@@ -78,15 +79,15 @@ def seed_cnn(input_shape: Sequence[int] = (150, 150, 3), *, learning_rate: float
     model = k.Sequential(
         [
             k.Input(shape=shape),
-            layers.Conv2D(32, (3, 3), activation="relu"),
-            layers.MaxPooling2D((2, 2)),
-            layers.Conv2D(64, (3, 3), activation="relu"),
-            layers.MaxPooling2D((2, 2)),
-            layers.Conv2D(128, (3, 3), activation="relu"),
-            layers.MaxPooling2D((2, 2)),
-            layers.Flatten(),
-            layers.Dense(512, activation="relu"),
-            layers.Dense(1, activation="sigmoid"),
+            layers.Conv2D(32, (3, 3), activation="relu", name="conv1"),
+            layers.MaxPooling2D((2, 2), name="pool1"),
+            layers.Conv2D(64, (3, 3), activation="relu", name="conv2"),
+            layers.MaxPooling2D((2, 2), name="pool2"),
+            layers.Conv2D(128, (3, 3), activation="relu", name="conv3"),
+            layers.MaxPooling2D((2, 2), name="pool3"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(512, activation="relu", name="dense"),
+            layers.Dense(1, activation="sigmoid", name="output"),
         ],
         name="seed_cnn",
     )
@@ -280,7 +281,7 @@ def unet(
                 x
             )
             if batch_norm:
-                x = L.BatchNormalization(name=f"{prefix}_bn{j}")(x)
+                x = L.BatchNormalization(momentum=0.9, name=f"{prefix}_bn{j}")(x)
             x = L.Activation("relu", name=f"{prefix}_relu{j}")(x)
         return x
 

@@ -19,6 +19,9 @@ def test_seed_cnn_is_exactly_the_classic_architecture():
         "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D",
         "Flatten", "Dense", "Dense",
     ]  # fmt: skip
+    assert [layer.name for layer in model.layers] == [
+        "conv1", "pool1", "conv2", "pool2", "conv3", "pool3", "flatten", "dense", "output",
+    ]  # fmt: skip
     convs = [layer for layer in model.layers if kinds[model.layers.index(layer)] == "Conv2D"]
     assert [c.filters for c in convs] == [32, 64, 128]
     assert all(c.kernel_size == (3, 3) and c.activation.__name__ == "relu" for c in convs)

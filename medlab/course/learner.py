@@ -84,7 +84,9 @@ def make_learner_notebook(nb: dict, name: str = "notebook") -> dict:
 
     Each top-level solution region becomes ``# YOUR CODE HERE`` and a
     ``fallback("<id>")`` call; a region indented inside a function body becomes
-    ``raise NotImplementedError``. Cells that held a region lose their outputs. The
+    ``raise NotImplementedError``. Cells that held a region lose their outputs and are
+    tagged ``nbval-ignore-output`` (the other cells keep theirs, so the notebook tests can
+    check that the learner version reproduces them). The
     notebook metadata gains ``"medlab": {..., "variant": "learner"}``.
 
     Raises
@@ -118,6 +120,11 @@ def make_learner_notebook(nb: dict, name: str = "notebook") -> dict:
         cell["source"] = "".join(lines).splitlines(keepends=True)
         cell["outputs"] = []
         cell["execution_count"] = None
+        # Its output now differs from the source's by design ("not attempted yet"); every
+        # other cell keeps the source's outputs, which the learner version must reproduce.
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if "nbval-ignore-output" not in tags:
+            tags.append("nbval-ignore-output")
     meta = out.setdefault("metadata", {}).setdefault("medlab", {})
     meta["variant"] = "learner"
     return out

@@ -29,6 +29,7 @@ def test_learner_version_replaces_regions_and_clears_their_outputs(lessons_dir):
     assert 'check("00.hounsfield", hu)' in cell
     exercise_cell = next(c for c in learner["cells"] if c["cell_type"] == "code")
     assert exercise_cell["outputs"] == [] and exercise_cell["execution_count"] is None
+    assert exercise_cell["metadata"]["tags"] == ["nbval-ignore-output"]
     # Cells without regions are untouched (outputs kept); the source is not modified.
     assert learner["cells"][2]["outputs"] == source["cells"][2]["outputs"]
     assert learner["metadata"]["medlab"]["variant"] == "learner"

@@ -43,8 +43,11 @@ def check_hounsfield(answer: Any) -> list[Item]:
         return items
     if _close(values, expected):
         items.append(
-            Item(True, f"values match the reference within {_TOLERANCE:g} HU "
-                       f"({describe_range(expected)} HU)")
+            Item(
+                True,
+                f"values match the reference within {_TOLERANCE:g} HU "
+                f"({describe_range(expected)} HU)",
+            )
         )
         return items
     found = f"your values run {describe_range(values)}, expected {describe_range(expected)} HU"
@@ -68,6 +71,46 @@ def check_hounsfield(answer: Any) -> list[Item]:
     return items
 
 
+def check_lung_window(answer: Any) -> list[Item]:
+    """The lung-window view of CT_small: ``window(hu, center=-600, width=1500)``."""
+    from medlab.preprocess import WINDOWS, window
+
+    hu = _ct_small()[0]
+    expected = window(hu, *WINDOWS["lung"]).astype(np.float64)
+    items, values = as_array_items(answer, expected, "lung_view")
+    if values is None:
+        return items
+    if np.allclose(values, expected, atol=1e-6):
+        items.append(Item(True, "this is the lung window (level −600 HU, width 1500 HU)"))
+        return items
+    if values.min() < -1e-6 or values.max() > 1 + 1e-6:
+        items.append(
+            Item(
+                False,
+                f"a windowed image runs from 0 to 1; yours runs "
+                f"{describe_range(values)}: use the `window` function",
+            )
+        )
+        return items
+    for name, (center, width) in WINDOWS.items():
+        if name != "lung" and np.allclose(values, window(hu, center, width), atol=1e-6):
+            items.append(
+                Item(
+                    False,
+                    f"this is the {name.replace('_', ' ')} window; the "
+                    "lung preset is another entry of WINDOWS",
+                )
+            )
+            return items
+    center, width = WINDOWS["lung"]
+    if np.allclose(values, window(hu, width, abs(center)), atol=1e-6):
+        message = "centre and width seem swapped: window(hu, center, width)"
+    else:
+        message = "these values are not the lung window of the HU image"
+    items.append(Item(False, message))
+    return items
+
+
 EXERCISES = (
     ExerciseDef(
         id="00.hounsfield",
@@ -82,5 +125,16 @@ EXERCISES = (
             "non-integer slopes work.",
         ),
         solution="hu = raw * float(ds.RescaleSlope) + float(ds.RescaleIntercept)",
+    ),
+    ExerciseDef(
+        id="00.lung_window",
+        title="A lung window",
+        checker=check_lung_window,
+        hints=(
+            "WINDOWS is a dictionary of presets; each entry is a (center, width) pair.",
+            'Look up WINDOWS["lung"] and pass its two numbers to window(hu, center, width).',
+            'window(ct.array, *WINDOWS["lung"]) unpacks the pair for you.',
+        ),
+        solution='lung_view = window(ct.array, *WINDOWS["lung"])',
     ),
 )
