@@ -108,3 +108,38 @@ def test_unauthenticated_requests_are_refused(jp_fetch, jp_asyncio_loop, jp_root
     assert info.value.code == 403
     assert not (jp_root_dir / "00_welcome.ipynb").exists()
 
+
+
+def _login_cookie(jp_fetch, jp_asyncio_loop, jp_serverapp) -> str:
+    """Log in the way a browser does (token in the URL once) and return the login cookie."""
+    token = jp_serverapp.identity_provider.token
+    response = _run(jp_asyncio_loop, jp_fetch("api", "status", params={"token": token},
+                                              headers={"Authorization": ""}))
+    cookies = [c.split(";", 1)[0] for c in response.headers.get_list("Set-Cookie")]
+    login = [c for c in cookies if c.startswith("username-")]
+    assert login, f"no login cookie set: {cookies}"
+    return login[0]
+
+
+def test_cookie_authenticated_post_without_xsrf_token_is_refused(
+    jp_fetch, jp_asyncio_loop, jp_serverapp, jp_root_dir
+):
+    cookie = _login_cookie(jp_fetch, jp_asyncio_loop, jp_serverapp)
+    # the cookie alone authenticates a GET ...
+    catalog = _json(_run(jp_asyncio_loop, jp_fetch("medlab", "api", "catalog",
+                                                   headers={"Authorization": "", "Cookie": cookie})))
+    assert catalog["lessons"]
+    # ... but a state-changing POST from a cookie-authenticated page needs the XSRF token
+    with pytest.raises(HTTPClientError) as info:
+        _run(jp_asyncio_loop, jp_fetch("medlab", "api", "lessons", "00_welcome", "open",
+                                       method="POST", body="",
+                                       headers={"Authorization": "", "Cookie": cookie}))
+    assert info.value.code == 403
+    assert not (jp_root_dir / "00_welcome.ipynb").exists()
+    # with the double-submitted token (cookie and header agree) the same request works
+    reply = _run(jp_asyncio_loop, jp_fetch(
+        "medlab", "api", "lessons", "00_welcome", "open", method="POST", body="",
+        headers={"Authorization": "", "Cookie": f"{cookie}; _xsrf=medlabtest",
+                 "X-XSRFToken": "medlabtest"}))
+    assert reply.code == 200
+    assert (jp_root_dir / "00_welcome.ipynb").exists()
