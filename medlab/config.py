@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
 __all__ = ["Config", "config", "seed"]
 
 _TRUE = {"1", "true", "yes", "on"}
+T = TypeVar("T")
 
 
 def _env_flag(name: str) -> bool:
@@ -38,7 +40,7 @@ class Config:
     fast: bool = field(default_factory=lambda: _env_flag("MEDLAB_FAST"))
     seed: int | None = None
 
-    def pick(self, fast, full):
+    def pick(self, fast: T, full: T) -> T:
         """Return ``fast`` in fast mode and ``full`` otherwise.
 
         Examples

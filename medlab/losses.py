@@ -33,8 +33,13 @@ Keras-compatible losses for training are created by :func:`keras_dice_loss`,
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:  # annotations only: Keras is imported when a Keras loss is requested
+    import keras
 
 __all__ = [
     "EPSILON",
@@ -63,7 +68,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 # --------------------------------------------------------------------------- helpers
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
+def sigmoid(z: ArrayLike) -> np.ndarray:
     """Logistic sigmoid :math:`1/(1+e^{-z})`, computed without overflow for any z."""
     z = np.asarray(z, dtype=np.float64)
     out = np.empty_like(z)
@@ -74,13 +79,13 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def log_sigmoid(z: np.ndarray) -> np.ndarray:
+def log_sigmoid(z: ArrayLike) -> np.ndarray:
     r""":math:`\log \sigma(z) = -\log(1+e^{-z})`, exact for large :math:`|z|`."""
     z = np.asarray(z, dtype=np.float64)
     return np.minimum(z, 0.0) - np.log1p(np.exp(-np.abs(z)))
 
 
-def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+def softmax(z: ArrayLike, axis: int = -1) -> np.ndarray:
     """Softmax along ``axis`` using the log-sum-exp shift (no overflow)."""
     z = np.asarray(z, dtype=np.float64)
     e = np.exp(z - z.max(axis=axis, keepdims=True))
@@ -176,14 +181,14 @@ def _bce_elementwise(yt, yp, from_logits, epsilon):
 
 
 def binary_cross_entropy(
-    y_true,
-    y_pred,
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
     *,
     from_logits: bool = False,
     class_weight: Mapping[int, float] | tuple[float, float] | None = None,
     reduction: str = "mean",
     epsilon: float = EPSILON,
-):
+) -> float | np.ndarray:
     r"""Binary cross-entropy, the negative log-likelihood of Bernoulli labels.
 
     .. math::
@@ -232,8 +237,8 @@ def binary_cross_entropy(
 
 
 def binary_cross_entropy_gradient(
-    y_true,
-    y_pred,
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
     *,
     from_logits: bool = False,
     class_weight: Mapping[int, float] | tuple[float, float] | None = None,
@@ -289,13 +294,13 @@ def _as_categorical(y_true, y_pred, name: str):
 
 
 def categorical_cross_entropy(
-    y_true,
-    y_pred,
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
     *,
     from_logits: bool = False,
     reduction: str = "mean",
     epsilon: float = EPSILON,
-):
+) -> float | np.ndarray:
     r"""Categorical cross-entropy for K classes.
 
     .. math::
@@ -337,7 +342,12 @@ def categorical_cross_entropy(
 
 
 def categorical_cross_entropy_gradient(
-    y_true, y_pred, *, from_logits: bool = False, reduction: str = "mean", epsilon: float = EPSILON
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    from_logits: bool = False,
+    reduction: str = "mean",
+    epsilon: float = EPSILON,
 ) -> np.ndarray:
     r"""Gradient of :func:`categorical_cross_entropy` w.r.t. each probability or logit.
 
@@ -376,15 +386,15 @@ def _focal_parts(yt, yp, gamma, alpha, from_logits, epsilon):
 
 
 def focal_loss(
-    y_true,
-    y_pred,
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
     *,
     gamma: float = 2.0,
     alpha: float | None = None,
     from_logits: bool = False,
     reduction: str = "mean",
     epsilon: float = EPSILON,
-):
+) -> float | np.ndarray:
     r"""Binary focal loss (Lin et al., 2017): cross-entropy that down-weights easy examples.
 
     .. math::
@@ -429,8 +439,8 @@ def focal_loss(
 
 
 def focal_loss_gradient(
-    y_true,
-    y_pred,
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
     *,
     gamma: float = 2.0,
     alpha: float | None = None,
@@ -484,14 +494,14 @@ def _dice_inputs(y_true, y_pred, from_logits, name):
 
 
 def dice_loss(
-    y_true,
-    y_pred,
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
     *,
     smooth: float = 1.0,
     per_sample: bool = True,
     from_logits: bool = False,
     reduction: str = "mean",
-):
+) -> float | np.ndarray:
     r"""Soft Dice loss for binary segmentation.
 
     .. math::
@@ -538,7 +548,12 @@ def dice_loss(
 
 
 def dice_loss_gradient(
-    y_true, y_pred, *, smooth: float = 1.0, from_logits: bool = False, reduction: str = "mean"
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    smooth: float = 1.0,
+    from_logits: bool = False,
+    reduction: str = "mean",
 ) -> np.ndarray:
     r"""Gradient of the per-sample :func:`dice_loss` w.r.t. each prediction.
 
@@ -562,7 +577,9 @@ def dice_loss_gradient(
 # --------------------------------------------------------------------------- Keras versions
 
 
-def keras_dice_loss(*, smooth: float = 1.0, from_logits: bool = False, name: str = "dice_loss"):
+def keras_dice_loss(
+    *, smooth: float = 1.0, from_logits: bool = False, name: str = "dice_loss"
+) -> keras.losses.Loss:
     """A Keras loss computing :func:`dice_loss` (per-sample soft Dice) for training.
 
     Returns
@@ -576,7 +593,7 @@ def keras_dice_loss(*, smooth: float = 1.0, from_logits: bool = False, name: str
 
 def keras_bce_dice_loss(
     *, smooth: float = 1.0, bce_weight: float = 1.0, dice_weight: float = 1.0, name="bce_dice_loss"
-):
+) -> keras.losses.Loss:
     """A Keras loss ``bce_weight × BCE + dice_weight × Dice``, a common segmentation choice.
 
     Returns
@@ -588,7 +605,9 @@ def keras_bce_dice_loss(
     return BCEDiceLoss(smooth=smooth, bce_weight=bce_weight, dice_weight=dice_weight, name=name)
 
 
-def keras_focal_loss(*, gamma: float = 2.0, alpha: float | None = None, from_logits: bool = False):
+def keras_focal_loss(
+    *, gamma: float = 2.0, alpha: float | None = None, from_logits: bool = False
+) -> keras.losses.Loss:
     """``keras.losses.BinaryFocalCrossentropy`` configured like :func:`focal_loss`.
 
     Returns
@@ -607,7 +626,7 @@ def keras_focal_loss(*, gamma: float = 2.0, alpha: float | None = None, from_log
 
 def keras_weighted_bce(
     class_weight: Mapping[int, float], *, from_logits: bool = False, name: str = "weighted_bce"
-):
+) -> keras.losses.Loss:
     """A Keras loss computing :func:`binary_cross_entropy` with ``class_weight``.
 
     Equivalent to passing ``class_weight`` to ``fit``, but part of the model, so it also

@@ -19,6 +19,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = [
     "accuracy",
@@ -59,7 +60,7 @@ def _pair(y_true, y_pred):
     return t, p
 
 
-def confusion_matrix(y_true, y_pred) -> np.ndarray:
+def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike) -> np.ndarray:
     """Binary confusion matrix in scikit-learn's order.
 
     Parameters
@@ -91,31 +92,31 @@ def _rate(num: int, den: int, name: str) -> float:
     return num / den
 
 
-def accuracy(y_true, y_pred) -> float:
+def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Fraction of correct predictions."""
     t, p = _pair(y_true, y_pred)
     return _rate(int(np.sum(t == p)), t.size, "accuracy")
 
 
-def sensitivity(y_true, y_pred) -> float:
+def sensitivity(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Sensitivity (recall, true-positive rate) = TP / (TP + FN): the sick patients found."""
     (_tn, _fp), (fn, tp) = confusion_matrix(y_true, y_pred)
     return _rate(tp, tp + fn, "sensitivity")
 
 
-def specificity(y_true, y_pred) -> float:
+def specificity(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Specificity (true-negative rate) = TN / (TN + FP): how many healthy patients are cleared."""
     (tn, fp), _ = confusion_matrix(y_true, y_pred)
     return _rate(tn, tn + fp, "specificity")
 
 
-def ppv(y_true, y_pred) -> float:
+def ppv(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Positive predictive value (precision) = TP / (TP + FP)."""
     (_tn, fp), (_fn, tp) = confusion_matrix(y_true, y_pred)
     return _rate(tp, tp + fp, "PPV")
 
 
-def npv(y_true, y_pred) -> float:
+def npv(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Negative predictive value = TN / (TN + FN)."""
     (tn, _fp), (fn, _tp) = confusion_matrix(y_true, y_pred)
     return _rate(tn, tn + fn, "NPV")
@@ -133,7 +134,9 @@ def _scores(y_true, scores):
     return t, s
 
 
-def roc_curve(y_true, scores, *, drop_intermediate: bool = True):
+def roc_curve(
+    y_true: ArrayLike, scores: ArrayLike, *, drop_intermediate: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Receiver operating characteristic curve.
 
     Each distinct score is a threshold: predict positive when ``score >= threshold``.
@@ -170,7 +173,7 @@ def roc_curve(y_true, scores, *, drop_intermediate: bool = True):
     return fps / fps[-1], tps / tps[-1], thresholds
 
 
-def roc_auc(y_true, scores) -> float:
+def roc_auc(y_true: ArrayLike, scores: ArrayLike) -> float:
     """Area under the ROC curve (trapezoidal rule), equal to scikit-learn's ``roc_auc_score``.
 
     It is also the probability that a random positive scores higher than a random
@@ -180,7 +183,9 @@ def roc_auc(y_true, scores) -> float:
     return float(np.trapezoid(tpr, fpr))
 
 
-def classification_report(y_true, scores, threshold: float = 0.5) -> dict[str, float]:
+def classification_report(
+    y_true: ArrayLike, scores: ArrayLike, threshold: float = 0.5
+) -> dict[str, float]:
     """All binary metrics at one threshold, plus the AUC.
 
     Returns
@@ -225,7 +230,7 @@ def _masks(truth, pred):
     return a.astype(bool), b.astype(bool)
 
 
-def dice(truth, pred, *, empty: float = 1.0) -> float:
+def dice(truth: ArrayLike, pred: ArrayLike, *, empty: float = 1.0) -> float:
     """Dice similarity coefficient, 2|A∩B| / (|A| + |B|).
 
     Parameters
@@ -247,7 +252,7 @@ def dice(truth, pred, *, empty: float = 1.0) -> float:
     return 2.0 * int(np.logical_and(a, b).sum()) / total
 
 
-def iou(truth, pred, *, empty: float = 1.0) -> float:
+def iou(truth: ArrayLike, pred: ArrayLike, *, empty: float = 1.0) -> float:
     """Intersection over union (Jaccard index), |A∩B| / |A∪B|; ``empty`` when both are empty.
 
     Related to Dice by IoU = Dice / (2 − Dice).
@@ -259,7 +264,13 @@ def iou(truth, pred, *, empty: float = 1.0) -> float:
     return int(np.logical_and(a, b).sum()) / union
 
 
-def hausdorff_distance(truth, pred, spacing=None, *, percentile: float = 100.0) -> float:
+def hausdorff_distance(
+    truth: ArrayLike,
+    pred: ArrayLike,
+    spacing: tuple[float, ...] | None = None,
+    *,
+    percentile: float = 100.0,
+) -> float:
     """Symmetric Hausdorff distance between the two masks' surfaces, in mm.
 
     Parameters

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only: TensorFlow is imported on first use
+    import keras as keras_module
 
 __all__ = ["cnn", "keras", "seed_cnn", "unet"]
 
 _SEEDED = False
 
 
-def keras():
+def keras() -> Any:
     """Import and return Keras (TensorFlow backend), quietly, honouring ``medlab.seed``."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -47,7 +51,9 @@ def _check_shape(input_shape: Sequence[int], ndim: int, name: str) -> tuple[int,
     return shape
 
 
-def seed_cnn(input_shape: Sequence[int] = (150, 150, 3), *, learning_rate: float = 1e-3):
+def seed_cnn(
+    input_shape: Sequence[int] = (150, 150, 3), *, learning_rate: float = 1e-3
+) -> keras_module.Model:
     """The classic Conv32/64/128 → Dense512 → sigmoid pneumonia classifier.
 
     Parameters
@@ -108,12 +114,12 @@ def cnn(
     dropout: float = 0.0,
     batch_norm: bool = False,
     global_pool: bool = False,
-    augmentation=None,
+    augmentation: Any = None,
     logits: bool = False,
     learning_rate: float = 1e-3,
     compile: bool = True,
     name: str = "cnn",
-):
+) -> keras_module.Model:
     """A small configurable convolutional classifier.
 
     Each entry of ``filters`` adds a block: Conv2D 3×3 (ReLU, optional batch norm) and
@@ -202,11 +208,11 @@ def unet(
     dims: int | None = None,
     batch_norm: bool = True,
     dropout: float = 0.0,
-    loss=None,
+    loss: Any = None,
     learning_rate: float = 1e-3,
     compile: bool = True,
     name: str = "unet",
-):
+) -> keras_module.Model:
     """A U-Net (Ronneberger et al., 2015) for 2D or 3D segmentation.
 
     The encoder has ``depth`` blocks of two 3×3 convolutions followed by 2× max-pooling,

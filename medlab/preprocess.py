@@ -13,7 +13,7 @@ scikit-image and SciPy do the heavy lifting; the one function written by hand,
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -414,7 +414,7 @@ def augment(
     brightness: float = 0.1,
     contrast: float = 0.1,
     mask: np.ndarray | None = None,
-):
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Randomly transform one 2D image (and its mask) the way a scanner or patient might vary.
 
     Parameters
@@ -485,7 +485,7 @@ def augmentation_layers(
     translation: float = 0.05,
     contrast: float = 0.1,
     seed: int | None = None,
-):
+) -> Any:
     """Keras preprocessing layers that augment images during training only.
 
     Put the returned ``keras.Sequential`` at the start of a model, or map it over a
