@@ -14,14 +14,26 @@ from typing import Any
 
 from medlab.course.exercises import ExerciseDef, Item, NotAttempted, get
 
-__all__ = ["CheckResult", "HintText", "SolutionText", "check", "evaluate", "fallback", "hint",
-           "solution"]
+__all__ = [
+    "CheckResult",
+    "HintText",
+    "SolutionText",
+    "check",
+    "evaluate",
+    "fallback",
+    "hint",
+    "solution",
+]
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
 
 # Exercises whose reference solution was just run by ``fallback`` in this process:
 # the next ``check`` of each reports "not attempted" and records nothing.
 _FALLBACK_USED: set[str] = set()
+# What each fallback defined (arrays, functions ...): checking one of these very objects
+# later, from any cell, is still the reference solution's work and earns no credit.
+_FALLBACK_VALUES: dict[str, list[Any]] = {}
+_VALUE_TYPES = (int, float, complex, str, bytes, bool, type(None), tuple, frozenset)
 # How many hints of each exercise have been shown in this process.
 _HINTS_SHOWN: dict[str, int] = {}
 
@@ -198,10 +210,13 @@ def check(exercise_id: str, answer: Any) -> CheckResult:
         If ``exercise_id`` is not defined. A wrong answer never raises.
     """
     exercise = get(exercise_id)
-    if exercise_id in _FALLBACK_USED:
+    from_fallback = any(answer is value for value in _FALLBACK_VALUES.get(exercise_id, ()))
+    if exercise_id in _FALLBACK_USED or from_fallback:
         _FALLBACK_USED.discard(exercise_id)
         return CheckResult(
-            exercise.id, exercise.title, NOT_ATTEMPTED,
+            exercise.id,
+            exercise.title,
+            NOT_ATTEMPTED,
             note="The reference solution was used so the rest of the notebook runs. "
             "Replace the fallback(...) line with your own code to get credit.",
         )
@@ -260,8 +275,16 @@ def fallback(exercise_id: str, namespace: dict | None = None) -> None:
     exercise = get(exercise_id)
     if namespace is None:
         namespace = sys._getframe(1).f_globals
+    before = {name: id(value) for name, value in namespace.items()}
     exec(compile(exercise.solution, f"<solution {exercise_id}>", "exec"), namespace)
     _FALLBACK_USED.add(exercise_id)
+    # Plain values (numbers, strings) may be shared by identity with a learner's own
+    # answer (small ints are cached), so only objects are remembered.
+    _FALLBACK_VALUES[exercise_id] = [
+        value
+        for name, value in namespace.items()
+        if before.get(name) != id(value) and not isinstance(value, _VALUE_TYPES)
+    ]
     print(
         f"[{exercise_id}] Using the reference solution for now "
         "(replace this fallback line with your own code)."

@@ -108,8 +108,13 @@ def test_fallback_runs_reference_and_next_check_gives_no_credit(ct, capsys):
     result = check("00.hounsfield", namespace["hu"])
     assert result.status == "not attempted"
     assert default_store().passed() == {}
-    # The learner then writes their own code: credit is given.
-    assert check("00.hounsfield", namespace["hu"]).passed
+    # Checking the fallback's own array again, from another cell, still earns nothing ...
+    assert check("00.hounsfield", namespace["hu"]).status == "not attempted"
+    assert default_store().passed() == {}
+    # ... but once the learner writes their own code, credit is given.
+    own = raw * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
+    assert check("00.hounsfield", own).passed
+    assert "00.hounsfield" in default_store().passed()
 
 
 def test_a_checker_that_crashes_reports_instead_of_raising(monkeypatch, ct):
