@@ -31,7 +31,8 @@ def _gradcam_cases() -> list[tuple[np.ndarray, np.ndarray]]:
     cases = []
     for h, w, k in [(7, 9, 5), (4, 4, 12), (11, 6, 3)]:
         maps = np.maximum(rng.normal(size=(h, w, k)), 0.0)  # ReLU outputs are >= 0
-        grads = rng.normal(0.05, 0.2, size=(h, w, k))
+        # channel weights of both signs, so that the weighted sum has negative parts
+        grads = rng.normal(size=k) + 0.3 * rng.normal(size=(h, w, k))
         cases.append((maps, grads))
     return cases
 
