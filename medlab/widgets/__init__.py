@@ -16,6 +16,7 @@ last expression of a cell::
 ``SegmentationOverlay``     truth vs prediction overlays with live Dice/IoU and a threshold
 ``TrainingMonitor``         Keras callback: live training/validation curves in one display
 ``ThresholdExplorer``       ROC curve with a movable operating point and confusion matrix
+``ScatterExplorer``         2D embeddings (PCA/t-SNE) of a cohort, linked to its images
 ==========================  ================================================================
 
 Widgets render images in NumPy and send PNG bytes (no matplotlib per update), so a
@@ -32,6 +33,7 @@ __all__ = [
     "GradCAMViewer",
     "KernelPlayground",
     "LossExplorer",
+    "ScatterExplorer",
     "SegmentationOverlay",
     "SliceViewer",
     "ThresholdExplorer",
@@ -49,6 +51,7 @@ _WHERE = {
     "SegmentationOverlay": "segmentation",
     "TrainingMonitor": "training_monitor",
     "ThresholdExplorer": "threshold_explorer",
+    "ScatterExplorer": "scatter_explorer",
 }
 
 
