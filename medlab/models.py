@@ -236,7 +236,9 @@ def unet(
     dims : int, optional
         2 or 3; inferred from ``input_shape`` by default.
     batch_norm : bool
-        Batch normalisation after each convolution.
+        Batch normalisation after each convolution (momentum 0.9: with Keras' default
+        0.99 the running statistics are still wrong after the ~100 steps of a small
+        dataset, and the model fails at inference while training looks fine).
     dropout : float
         Dropout in the bottleneck.
     loss : str or keras loss, optional
