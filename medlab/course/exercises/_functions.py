@@ -9,7 +9,7 @@ import numpy as np
 
 from medlab.course.exercises import Item, NotAttempted
 
-__all__ = ["call_safely", "require_function"]
+__all__ = ["as_number", "call_safely", "require_function"]
 
 
 def require_function(answer: Any, name: str) -> list[Item]:
@@ -39,3 +39,15 @@ def call_safely(fn: Callable, name: str, *args: Any) -> tuple[Any, Item | None]:
         raise
     except Exception as exc:  # the learner's error is feedback, not a crash
         return None, Item(False, f"`{name}` raised {type(exc).__name__}: {exc}")
+
+
+def as_number(got: Any, what: str) -> tuple[float | None, Item | None]:
+    """``(float(got), None)`` when the learner's function returned one finite number, else
+    ``(None, Item)`` saying what came back instead (``what`` names the expected quantity)."""
+    try:
+        value = float(got)
+    except (TypeError, ValueError):
+        return None, Item(False, f"return one number ({what}), got {got!r}")
+    if not np.isfinite(value):
+        return None, Item(False, f"return a finite number ({what}), got {value}")
+    return value, None

@@ -7,16 +7,9 @@ from typing import Any
 import numpy as np
 
 from medlab.course.exercises import ExerciseDef, Item
-from medlab.course.exercises._functions import call_safely, require_function
+from medlab.course.exercises._functions import as_number, call_safely, require_function
 
 __all__ = ["EXERCISES"]
-
-
-def _number(got: Any, name: str) -> tuple[float | None, Item | None]:
-    try:
-        return float(got), None
-    except (TypeError, ValueError):
-        return None, Item(False, f"`{name}` should return one number, got {got!r}")
 
 
 # --------------------------------------------------------------------------- 07.dice
@@ -42,7 +35,7 @@ def check_dice(answer: Any) -> list[Item]:
         got, error = call_safely(answer, "dice_score", truth, pred)
         if error:
             return [*items, error]
-        value, item = _number(got, "dice_score")
+        value, item = as_number(got, "dice_score")
         if item:
             return [*items, item]
         inter, total = np.sum(truth & pred), truth.sum() + pred.sum()
@@ -64,11 +57,12 @@ def check_dice(answer: Any) -> list[Item]:
     if error:
         return [*items, Item(False, f"when both masks are empty: {error.message}; "
                                     "two empty masks agree perfectly (return 1.0)")]
-    value, item = _number(got, "dice_score")
-    if item:
-        return [*items, item]
+    try:
+        value = float(got)  # NaN (0 / 0) is the typical mistake here, so no finiteness check
+    except (TypeError, ValueError):
+        value = None
     if value != 1.0:
-        return [*items, Item(False, f"two empty masks agree perfectly: return 1.0, not {value!r}")]
+        return [*items, Item(False, f"two empty masks agree perfectly: return 1.0, not {got!r}")]
     items.append(Item(True, "Dice is right on 2D, 3D and 1D masks, and for empty masks"))
     return items
 
@@ -103,7 +97,7 @@ def check_soft_dice(answer: Any) -> list[Item]:
         got, error = call_safely(answer, "soft_dice_loss", y, p, smooth)
         if error:
             return [*items, error]
-        value, item = _number(got, "soft_dice_loss")
+        value, item = as_number(got, "soft_dice_loss")
         if item:
             return [*items, item]
         want = _soft_dice(y, p, smooth).mean()

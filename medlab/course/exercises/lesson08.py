@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from medlab.course.exercises import ExerciseDef, Item
-from medlab.course.exercises._functions import call_safely, require_function
+from medlab.course.exercises._functions import as_number, call_safely, require_function
 
 __all__ = ["EXERCISES"]
 
@@ -34,16 +34,6 @@ def _cases() -> list[tuple[np.ndarray, tuple[float, float, float]]]:
     ]
 
 
-def _number(got: Any, what: str) -> tuple[float | None, Item | None]:
-    try:
-        value = float(got)
-    except (TypeError, ValueError):
-        return None, Item(False, f"return one number ({what}), got {got!r}")
-    if not np.isfinite(value):
-        return None, Item(False, f"return a finite number ({what}), got {value}")
-    return value, None
-
-
 def _describe(mask: np.ndarray, spacing) -> str:
     return f"a {int(mask.sum())}-voxel ellipsoid with spacing {spacing} mm"
 
@@ -57,7 +47,7 @@ def check_volume(answer: Any) -> list[Item]:
         got, error = call_safely(answer, "nodule_volume_ml", mask, sp)
         if error:
             return [*items, error]
-        value, bad = _number(got, "the volume in mL")
+        value, bad = as_number(got, "the volume in mL")
         if bad:
             return [*items, bad]
         count = int(mask.sum())
@@ -94,7 +84,7 @@ def check_diameter(answer: Any) -> list[Item]:
         got, error = call_safely(answer, "longest_diameter", mask, sp)
         if error:
             return [*items, error]
-        value, bad = _number(got, "the diameter in mm")
+        value, bad = as_number(got, "the diameter in mm")
         if bad:
             return [*items, bad]
         want = _diameter(mask, sp)
@@ -146,7 +136,7 @@ def check_wall_distance(answer: Any) -> list[Item]:
         got, error = call_safely(answer, "distance_to_wall", mask, target, spacing)
         if error:
             return [*items, error]
-        value, bad = _number(got, "the distance in mm")
+        value, bad = as_number(got, "the distance in mm")
         if bad:
             return [*items, bad]
         a, b = np.argwhere(mask) * spacing, np.argwhere(target) * spacing

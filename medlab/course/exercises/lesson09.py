@@ -7,19 +7,9 @@ from typing import Any
 import numpy as np
 
 from medlab.course.exercises import ExerciseDef, Item
-from medlab.course.exercises._functions import call_safely, require_function
+from medlab.course.exercises._functions import as_number, call_safely, require_function
 
 __all__ = ["EXERCISES"]
-
-
-def _number(got: Any, what: str) -> tuple[float | None, Item | None]:
-    try:
-        value = float(got)
-    except (TypeError, ValueError):
-        return None, Item(False, f"return one number ({what}), got {got!r}")
-    if not np.isfinite(value):
-        return None, Item(False, f"return a finite number ({what}), got {value}")
-    return value, None
 
 
 def _glcm_images() -> list[np.ndarray]:
@@ -43,7 +33,7 @@ def check_glcm_contrast(answer: Any) -> list[Item]:
         got, error = call_safely(answer, "glcm_contrast", q)
         if error:
             return [*items, error]
-        value, bad = _number(got, "the contrast")
+        value, bad = as_number(got, "the contrast")
         if bad:
             return [*items, bad]
         glcm = graycomatrix(q, [1], [0], levels=int(q.max()) + 1, symmetric=True, normed=True)
@@ -127,7 +117,7 @@ def check_cohens_d(answer: Any) -> list[Item]:
         got, error = call_safely(answer, "cohens_d", a, b)
         if error:
             return [*items, error]
-        value, bad = _number(got, "the effect size")
+        value, bad = as_number(got, "the effect size")
         if bad:
             return [*items, bad]
         na, nb = len(a), len(b)
