@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from exercise_feedback import failed_with
 
 from medlab._resources import lessons_dir
 from medlab.course import evaluate, solution
@@ -22,14 +23,6 @@ def _reference(exercise_id: str, **namespace):
     exec(solution(exercise_id).code, namespace)
     return namespace
 
-
-def _failed_with(exercise_id: str, answer, fragment: str) -> str:
-    result = evaluate(exercise_id, answer)
-    text = str(result)
-    assert result.status == "failed", text
-    assert fragment in text, text
-    assert solution(exercise_id).code.strip() not in text
-    return text
 
 
 # --------------------------------------------------------------------------- lesson 01
@@ -72,7 +65,7 @@ def test_fov_reference_passes_and_equals_hand_worked_value(ct):
     ],
 )
 def test_fov_mistakes_get_specific_feedback(answer, fragment):
-    _failed_with("01.fov", answer, fragment)
+    failed_with("01.fov", answer, fragment)
 
 
 def test_fov_placeholder_is_not_attempted():
@@ -101,7 +94,7 @@ def test_window_reference_matches_medlab_window():
     ],
 )
 def test_window_mistakes_get_specific_feedback(wrong, fragment):
-    _failed_with("01.window", wrong, fragment)
+    failed_with("01.window", wrong, fragment)
 
 
 def test_voxel_index_reference_passes_and_maps_back_to_origin(mri):
@@ -121,7 +114,7 @@ def test_voxel_index_reference_passes_and_maps_back_to_origin(mri):
     ],
 )
 def test_voxel_index_mistakes_get_specific_feedback(answer, fragment):
-    _failed_with("01.voxel_index", answer, fragment)
+    failed_with("01.voxel_index", answer, fragment)
 
 
 # --------------------------------------------------------------------------- lesson 02
@@ -176,7 +169,7 @@ def _correlate_zero(image, kernel):
     ],
 )
 def test_convolve_mistakes_get_specific_feedback(wrong, fragment):
-    _failed_with("02.convolve", wrong, fragment)
+    failed_with("02.convolve", wrong, fragment)
 
 
 def test_psnr_reference_matches_skimage():
@@ -202,7 +195,7 @@ def test_psnr_reference_matches_skimage():
     ],
 )
 def test_psnr_mistakes_get_specific_feedback(wrong, fragment):
-    _failed_with("02.psnr", wrong, fragment)
+    failed_with("02.psnr", wrong, fragment)
 
 
 def test_zscore_reference_matches_medlab_normalize():
@@ -227,7 +220,7 @@ def test_zscore_reference_matches_medlab_normalize():
     ],
 )
 def test_zscore_mistakes_get_specific_feedback(wrong, fragment):
-    _failed_with("02.zscore", wrong, fragment)
+    failed_with("02.zscore", wrong, fragment)
 
 
 # --------------------------------------------------------------------------- all three lessons
@@ -279,7 +272,7 @@ def test_bce_reference_passes_and_matches_keras():
     ],
 )
 def test_bce_mistakes_get_specific_feedback(wrong, fragment):
-    _failed_with("04.bce", wrong, fragment)
+    failed_with("04.bce", wrong, fragment)
 
 
 def test_cce_reference_passes_matches_keras_and_reduces_to_bce():
@@ -305,7 +298,7 @@ def test_cce_reference_passes_matches_keras_and_reduces_to_bce():
     ],
 )
 def test_cce_mistakes_get_specific_feedback(wrong, fragment):
-    _failed_with("04.cce", wrong, fragment)
+    failed_with("04.cce", wrong, fragment)
 
 
 def test_grad_logits_reference_matches_tensorflow():
@@ -332,7 +325,7 @@ def test_grad_logits_reference_matches_tensorflow():
     ],
 )
 def test_grad_logits_mistakes_get_specific_feedback(wrong, fragment):
-    _failed_with("04.grad_logits", wrong, fragment)
+    failed_with("04.grad_logits", wrong, fragment)
 
 
 def test_stable_bce_reference_is_exact_for_huge_logits():
@@ -362,4 +355,4 @@ def _clipped(y, z):
 )
 def test_stable_bce_mistakes_get_specific_feedback(wrong, fragment):
     with np.errstate(all="ignore"):
-        _failed_with("04.stable_bce", wrong, fragment)
+        failed_with("04.stable_bce", wrong, fragment)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from exercise_feedback import failed_with
 
 from medlab.course import evaluate, solution
 from medlab.preprocess import KERNELS
@@ -15,14 +16,6 @@ def _reference(exercise_id: str, name: str):
     exec(solution(exercise_id).code, namespace)
     return namespace[name]
 
-
-def _failed_with(exercise_id: str, answer, fragment: str) -> str:
-    result = evaluate(exercise_id, answer)
-    text = str(result)
-    assert result.status == "failed", text
-    assert fragment in text, text
-    assert solution(exercise_id).code.strip() not in text
-    return text
 
 
 # --------------------------------------------------------------------------- lesson 03
@@ -39,11 +32,11 @@ def test_output_size_reference_agrees_with_keras_layers():
 
 
 def test_output_size_mistakes():
-    _failed_with("03.output_size", lambda n, kernel, stride=1, padding=0: n - kernel, "gave")
-    _failed_with("03.output_size", lambda n, kernel, stride=1, padding=0: (n - kernel) / stride + 1,
+    failed_with("03.output_size", lambda n, kernel, stride=1, padding=0: n - kernel, "gave")
+    failed_with("03.output_size", lambda n, kernel, stride=1, padding=0: (n - kernel) / stride + 1,
                  "gave")
-    _failed_with("03.output_size", lambda n, kernel, stride=1, padding=0: 1 / 0, "ZeroDivisionError")
-    _failed_with("03.output_size", 148, "should be a function")
+    failed_with("03.output_size", lambda n, kernel, stride=1, padding=0: 1 / 0, "ZeroDivisionError")
+    failed_with("03.output_size", 148, "should be a function")
     assert evaluate("03.output_size", None).status == "not attempted"
 
 
@@ -61,10 +54,10 @@ def test_flip_reference_reproduces_convolution_with_scipy_correlate():
 
 
 def test_flip_mistakes():
-    _failed_with("03.flip", np.array(KERNELS["sobel_x"]), "without flipping")
+    failed_with("03.flip", np.array(KERNELS["sobel_x"]), "without flipping")
     # sobel_x is symmetric top-to-bottom: flipping its rows alone changes nothing
-    _failed_with("03.flip", np.array(KERNELS["sobel_x"])[::-1], "without flipping")
-    _failed_with("03.flip", np.array(KERNELS["sobel_x"]).T, "transpose")
+    failed_with("03.flip", np.array(KERNELS["sobel_x"])[::-1], "without flipping")
+    failed_with("03.flip", np.array(KERNELS["sobel_x"]).T, "transpose")
 
 
 def test_maxpool_reference_agrees_with_keras():
@@ -77,10 +70,10 @@ def test_maxpool_reference_agrees_with_keras():
 
 
 def test_maxpool_mistakes():
-    _failed_with("03.maxpool", lambda x: x[::2, ::2], "top-left")
-    _failed_with("03.maxpool", lambda x: np.abs(x)[: x.shape[0] // 2 * 2, : x.shape[1] // 2 * 2]
+    failed_with("03.maxpool", lambda x: x[::2, ::2], "top-left")
+    failed_with("03.maxpool", lambda x: np.abs(x)[: x.shape[0] // 2 * 2, : x.shape[1] // 2 * 2]
                  .reshape(x.shape[0] // 2, 2, x.shape[1] // 2, 2).max(axis=(1, 3)), "absolute")
-    _failed_with("03.maxpool", lambda x: x, "output shape")
+    failed_with("03.maxpool", lambda x: x, "output shape")
 
 
 def test_dense_params_reference_equals_keras_count_and_mistakes():
@@ -91,10 +84,10 @@ def test_dense_params_reference_equals_keras_count_and_mistakes():
     dense.build((None, 17 * 17 * 128))
     assert namespace["dense_params"] == dense.count_params()
     assert evaluate("03.dense_params", namespace["dense_params"]).passed
-    _failed_with("03.dense_params", 17 * 17 * 128 * 512, "bias")
-    _failed_with("03.dense_params", 17 * 17 * 128, "inputs")
-    _failed_with("03.dense_params", 18 * 18 * 128 * 512 + 512, "34 // 2")
-    _failed_with("03.dense_params", "18940416", "integer")
+    failed_with("03.dense_params", 17 * 17 * 128 * 512, "bias")
+    failed_with("03.dense_params", 17 * 17 * 128, "inputs")
+    failed_with("03.dense_params", 18 * 18 * 128 * 512 + 512, "34 // 2")
+    failed_with("03.dense_params", "18940416", "integer")
 
 
 # --------------------------------------------------------------------------- lesson 05
@@ -108,9 +101,9 @@ def test_sens_spec_reference_agrees_with_sklearn_and_mistakes():
     p = np.array([1, 0, 1, 0, 1, 0, 0, 1])
     assert np.allclose(fn(y, p), (recall_score(y, p), recall_score(y, p, pos_label=0)))
     assert evaluate("05.sens_spec", fn).passed
-    _failed_with("05.sens_spec", lambda y, p: fn(y, p)[::-1], "swapped")
-    _failed_with("05.sens_spec", lambda y, p: (float(np.mean(p == y)), 0.5), "sensitivity")
-    _failed_with("05.sens_spec", lambda y, p: 0.9, "two numbers")
+    failed_with("05.sens_spec", lambda y, p: fn(y, p)[::-1], "swapped")
+    failed_with("05.sens_spec", lambda y, p: (float(np.mean(p == y)), 0.5), "sensitivity")
+    failed_with("05.sens_spec", lambda y, p: 0.9, "two numbers")
 
 
 def test_threshold_reference_is_optimal_on_roc_and_mistakes():
@@ -124,8 +117,8 @@ def test_threshold_reference_is_optimal_on_roc_and_mistakes():
     _fpr, tpr, thresholds = roc_curve(y, scores, drop_intermediate=False)
     assert t == pytest.approx(thresholds[tpr >= 0.9].max())  # highest threshold reaching 90 %
     assert evaluate("05.threshold", fn).passed
-    _failed_with("05.threshold", lambda y, s, target: 0.0, "pick the highest")
-    _failed_with("05.threshold", lambda y, s, target: 1.0, "below the target")
+    failed_with("05.threshold", lambda y, s, target: 0.0, "pick the highest")
+    failed_with("05.threshold", lambda y, s, target: 1.0, "below the target")
 
 
 def test_class_weight_reference_agrees_with_sklearn_and_mistakes():
@@ -136,8 +129,8 @@ def test_class_weight_reference_agrees_with_sklearn_and_mistakes():
     assert np.allclose([fn(y)[0], fn(y)[1]],
                        compute_class_weight("balanced", classes=np.array([0, 1]), y=y))
     assert evaluate("05.class_weight", fn).passed
-    _failed_with("05.class_weight", lambda y: {0: float(np.mean(y == 0)), 1: float(np.mean(y == 1))},
+    failed_with("05.class_weight", lambda y: {0: float(np.mean(y == 0)), 1: float(np.mean(y == 1))},
                  "rarer class")
-    _failed_with("05.class_weight",
+    failed_with("05.class_weight",
                  lambda y: {0: 1.0, 1: float(np.sum(y == 0) / np.sum(y == 1))}, "scale")
-    _failed_with("05.class_weight", lambda y: [1, 2], "dict")
+    failed_with("05.class_weight", lambda y: [1, 2], "dict")

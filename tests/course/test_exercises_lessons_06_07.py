@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from exercise_feedback import failed_with
 
 from medlab.course import evaluate, solution
 
@@ -14,14 +15,6 @@ def _reference(exercise_id: str, name: str):
     exec(solution(exercise_id).code, namespace)
     return namespace[name]
 
-
-def _failed_with(exercise_id: str, answer, fragment: str) -> str:
-    result = evaluate(exercise_id, answer)
-    text = str(result)
-    assert result.status == "failed", text
-    assert fragment in text, text
-    assert solution(exercise_id).code.strip() not in text
-    return text
 
 
 # --------------------------------------------------------------------------- lesson 06
@@ -60,12 +53,12 @@ def test_gradcam_mistakes():
     def pixelwise(maps, grads):
         return np.maximum((maps * grads).sum(axis=-1), 0)
 
-    _failed_with("06.gradcam", no_relu, "ReLU")
-    _failed_with("06.gradcam", summed, "average the gradients")
-    _failed_with("06.gradcam", pixelwise, "one weight")
-    _failed_with("06.gradcam", lambda maps, grads: maps.mean(axis=-1).T, "shape")
-    _failed_with("06.gradcam", lambda maps, grads: maps @ grads, "raised")
-    _failed_with("06.gradcam", np.zeros((3, 3)), "should be a function")
+    failed_with("06.gradcam", no_relu, "ReLU")
+    failed_with("06.gradcam", summed, "average the gradients")
+    failed_with("06.gradcam", pixelwise, "one weight")
+    failed_with("06.gradcam", lambda maps, grads: maps.mean(axis=-1).T, "shape")
+    failed_with("06.gradcam", lambda maps, grads: maps @ grads, "raised")
+    failed_with("06.gradcam", np.zeros((3, 3)), "should be a function")
     assert evaluate("06.gradcam", None).status == "not attempted"
 
 
@@ -86,11 +79,11 @@ def test_heat_fraction_reference_and_mistakes():
     assert fn(cam, mask) == pytest.approx(1.0 / 4.0)  # hand-worked: heat 1 of 4 inside
     assert fn(np.zeros((3, 3)), np.ones((3, 3), bool)) == 0.0
     assert evaluate("06.heat_fraction", fn).passed
-    _failed_with("06.heat_fraction", lambda c, m: float(m.mean()), "area")
-    _failed_with("06.heat_fraction", lambda c, m: float(c[m].mean()), "mean heat")
-    _failed_with("06.heat_fraction", lambda c, m: float(c[m].sum()), "divide it by the total")
-    _failed_with("06.heat_fraction", lambda c, m: float(c[m].sum() / c.sum()), "all zeros")
-    _failed_with("06.heat_fraction", lambda c, m: [0.1, 0.2], "one number")
+    failed_with("06.heat_fraction", lambda c, m: float(m.mean()), "area")
+    failed_with("06.heat_fraction", lambda c, m: float(c[m].mean()), "mean heat")
+    failed_with("06.heat_fraction", lambda c, m: float(c[m].sum()), "divide it by the total")
+    failed_with("06.heat_fraction", lambda c, m: float(c[m].sum() / c.sum()), "all zeros")
+    failed_with("06.heat_fraction", lambda c, m: [0.1, 0.2], "one number")
 
 
 def test_occlusion_reference_matches_a_direct_loop_and_mistakes():
@@ -110,15 +103,15 @@ def test_occlusion_reference_matches_a_direct_loop_and_mistakes():
             assert drop[r, c] == pytest.approx((weights[block] * image[block][..., 0]).sum())
     assert evaluate("06.occlusion", fn).passed
 
-    _failed_with("06.occlusion", lambda p, im, patch=8, fill=0.0: -fn(p, im, patch, fill), "sign")
-    _failed_with(
+    failed_with("06.occlusion", lambda p, im, patch=8, fill=0.0: -fn(p, im, patch, fill), "sign")
+    failed_with(
         "06.occlusion",
         lambda p, im, patch=8, fill=0.0: p(im[None])[0] - fn(p, im, patch, fill),
         "scores of the covered images",
     )
-    _failed_with("06.occlusion", lambda p, im, patch=8, fill=0.0: fn(p, im, patch, fill).T,
+    failed_with("06.occlusion", lambda p, im, patch=8, fill=0.0: fn(p, im, patch, fill).T,
                  "swapped")
-    _failed_with("06.occlusion", lambda p, im, patch=8, fill=0.0: fn(p, im, patch, 1.0), "differ")
+    failed_with("06.occlusion", lambda p, im, patch=8, fill=0.0: fn(p, im, patch, 1.0), "differ")
 
 
 # --------------------------------------------------------------------------- lesson 07
@@ -137,14 +130,14 @@ def test_dice_reference_agrees_with_sklearn_f1_and_medlab_and_mistakes():
     assert fn(np.zeros(5, bool), np.zeros(5, bool)) == 1.0
     assert evaluate("07.dice", fn).passed
 
-    _failed_with("07.dice", lambda a, b: float(np.sum(a & b) / np.sum(a | b)), "IoU")
-    _failed_with("07.dice", lambda a, b: float(np.sum(a & b) / (a.sum() + b.sum())), "by 2")
-    _failed_with("07.dice", lambda a, b: float(np.mean(a == b)), "pixel accuracy")
-    _failed_with("07.dice", lambda a, b: float(2 * np.sum(a & b) / (a.sum() + b.sum())),
+    failed_with("07.dice", lambda a, b: float(np.sum(a & b) / np.sum(a | b)), "IoU")
+    failed_with("07.dice", lambda a, b: float(np.sum(a & b) / (a.sum() + b.sum())), "by 2")
+    failed_with("07.dice", lambda a, b: float(np.mean(a == b)), "pixel accuracy")
+    failed_with("07.dice", lambda a, b: float(2 * np.sum(a & b) / (a.sum() + b.sum())),
                  "return 1.0")
-    _failed_with("07.dice", lambda a, b: 2 * np.sum(a & b) / (a.sum() + b.sum() + 1e-9),
+    failed_with("07.dice", lambda a, b: 2 * np.sum(a & b) / (a.sum() + b.sum() + 1e-9),
                  "return 1.0")
-    _failed_with("07.dice", lambda a, b: [0.9], "one number")
+    failed_with("07.dice", lambda a, b: [0.9], "one number")
     assert evaluate("07.dice", ...).status == "not attempted"
 
 
@@ -164,10 +157,10 @@ def test_soft_dice_reference_agrees_with_medlab_and_keras_losses_and_mistakes():
     def whole_batch(y_true, y_pred, smooth=1.0):
         return fn(np.reshape(y_true, (1, -1)), np.reshape(y_pred, (1, -1)), smooth)
 
-    _failed_with("07.soft_dice", whole_batch, "per image")
-    _failed_with("07.soft_dice", lambda y, p, smooth=1.0: 1 - fn(y, p, smooth), "1 − Dice")
-    _failed_with("07.soft_dice", lambda y, p, smooth=1.0: fn(y, p, 0.0), "smooth")
-    _failed_with("07.soft_dice", lambda y, p, smooth=1.0: fn(y, (p >= 0.5) * 1.0, smooth),
+    failed_with("07.soft_dice", whole_batch, "per image")
+    failed_with("07.soft_dice", lambda y, p, smooth=1.0: 1 - fn(y, p, smooth), "1 − Dice")
+    failed_with("07.soft_dice", lambda y, p, smooth=1.0: fn(y, p, 0.0), "smooth")
+    failed_with("07.soft_dice", lambda y, p, smooth=1.0: fn(y, (p >= 0.5) * 1.0, smooth),
                  "thresholded")
 
 
@@ -181,9 +174,9 @@ def test_skip_shape_reference_matches_keras_unet_and_mistakes():
         assert tuple(model.get_layer(f"skip{level}").output.shape[1:]) == fn(64, 48, level, 4)
     assert evaluate("07.skip_shape", fn).passed
 
-    _failed_with("07.skip_shape", lambda h, w, level, b: (h // 2 ** (level - 1),
+    failed_with("07.skip_shape", lambda h, w, level, b: (h // 2 ** (level - 1),
                  w // 2 ** (level - 1), b * 2 ** (level - 1)), "concatenates")
-    _failed_with("07.skip_shape", lambda h, w, level, b: (h // 2**level, w // 2**level,
+    failed_with("07.skip_shape", lambda h, w, level, b: (h // 2**level, w // 2**level,
                  2 * b * 2 ** (level - 1)), "halves")
-    _failed_with("07.skip_shape", lambda h, w, level, b: (h, w), "three numbers")
-    _failed_with("07.skip_shape", lambda h, w, level, b: None, "tuple")
+    failed_with("07.skip_shape", lambda h, w, level, b: (h, w), "three numbers")
+    failed_with("07.skip_shape", lambda h, w, level, b: None, "tuple")

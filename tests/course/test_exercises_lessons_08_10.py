@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from exercise_feedback import failed_with
 from scipy import ndimage
 
 from medlab import measure
@@ -19,14 +20,6 @@ def _reference(exercise_id: str, name: str):
     exec(solution(exercise_id).code, namespace)
     return namespace[name]
 
-
-def _failed_with(exercise_id: str, answer, fragment: str) -> str:
-    result = evaluate(exercise_id, answer)
-    text = str(result)
-    assert result.status == "failed", text
-    assert fragment in text, text
-    assert solution(exercise_id).code.strip() not in text
-    return text
 
 
 # --------------------------------------------------------------------------- lesson 08
@@ -44,11 +37,11 @@ def test_volume_reference_agrees_with_measure_and_mistakes():
     assert fn(_blob(), (2.5, 1.5, 1.5)) == pytest.approx(measure.volume_ml(_blob(), (2.5, 1.5, 1.5)))
     assert fn(np.ones((4, 10, 10), bool), (2.5, 1.0, 1.0)) == pytest.approx(1.0)  # by hand
     assert evaluate("08.volume", fn).passed
-    _failed_with("08.volume", lambda m, sp: float(m.sum()), "number of voxels")
-    _failed_with("08.volume", lambda m, sp: m.sum() * np.prod(sp), "mm³")
-    _failed_with("08.volume", lambda m, sp: m.sum() * sp[1] * sp[2] / 1000, "all three axes")
-    _failed_with("08.volume", lambda m, sp: "1 mL", "one number")
-    _failed_with("08.volume", 2.5, "should be a function")
+    failed_with("08.volume", lambda m, sp: float(m.sum()), "number of voxels")
+    failed_with("08.volume", lambda m, sp: m.sum() * np.prod(sp), "mm³")
+    failed_with("08.volume", lambda m, sp: m.sum() * sp[1] * sp[2] / 1000, "all three axes")
+    failed_with("08.volume", lambda m, sp: "1 mL", "one number")
+    failed_with("08.volume", 2.5, "should be a function")
     assert evaluate("08.volume", None).status == "not attempted"
 
 
@@ -60,17 +53,17 @@ def test_diameter_reference_agrees_with_measure_and_mistakes():
     assert fn(_blob(), sp) == pytest.approx(measure.longest_diameter_mm(_blob(), sp))
     assert fn(_blob(), sp) == pytest.approx(pdist(np.argwhere(_blob()) * sp).max())
     assert evaluate("08.diameter", fn).passed
-    _failed_with("08.diameter", lambda m, sp: pdist(np.argwhere(m)).max(), "in voxels")
-    _failed_with(
+    failed_with("08.diameter", lambda m, sp: pdist(np.argwhere(m)).max(), "in voxels")
+    failed_with(
         "08.diameter",
         lambda m, sp: np.linalg.norm(np.ptp(np.argwhere(m), axis=0) * np.asarray(sp)),
         "bounding box",
     )
-    _failed_with(
+    failed_with(
         "08.diameter", lambda m, sp: (np.ptp(np.argwhere(m), axis=0) * np.asarray(sp)).max(),
         "one axis",
     )
-    _failed_with("08.diameter", lambda m, sp: 1 / 0, "ZeroDivisionError")
+    failed_with("08.diameter", lambda m, sp: 1 / 0, "ZeroDivisionError")
 
 
 def test_wall_distance_reference_agrees_with_measure_and_mistakes():
@@ -85,15 +78,15 @@ def test_wall_distance_reference_agrees_with_measure_and_mistakes():
     assert fn(a, wall, sp) == pytest.approx(want)
     assert fn(a, wall, sp) == pytest.approx(measure.distance_to_mask_mm(a, wall, sp))
     assert evaluate("08.wall_distance", fn).passed
-    _failed_with("08.wall_distance",
+    failed_with("08.wall_distance",
                  lambda m, w, sp: ndimage.distance_transform_edt(~w)[m].min(), "in voxels")
-    _failed_with(
+    failed_with(
         "08.wall_distance",
         lambda m, w, sp: cdist(np.argwhere(m).mean(axis=0, keepdims=True) * sp,
                                np.argwhere(w) * sp).min(),
         "centre",
     )
-    _failed_with("08.wall_distance", lambda m, w, sp: -1.0 * fn(m, w, sp), "not the shortest")
+    failed_with("08.wall_distance", lambda m, w, sp: -1.0 * fn(m, w, sp), "not the shortest")
 
 
 # --------------------------------------------------------------------------- lesson 09
@@ -107,13 +100,13 @@ def test_glcm_contrast_reference_agrees_with_skimage_and_mistakes():
     glcm = graycomatrix(q, [1], [0], levels=16, symmetric=True, normed=True)
     assert fn(q) == pytest.approx(graycoprops(glcm, "contrast")[0, 0])
     assert evaluate("09.glcm_contrast", fn).passed
-    _failed_with("09.glcm_contrast",
+    failed_with("09.glcm_contrast",
                  lambda q: np.mean(np.abs(q[:, :-1].astype(float) - q[:, 1:])), "squared")
-    _failed_with("09.glcm_contrast",
+    failed_with("09.glcm_contrast",
                  lambda q: np.mean((q[:-1].astype(float) - q[1:]) ** 2), "vertical")
-    _failed_with("09.glcm_contrast",
+    failed_with("09.glcm_contrast",
                  lambda q: np.sum((q[:, :-1].astype(float) - q[:, 1:]) ** 2), "normalise")
-    _failed_with("09.glcm_contrast", lambda q: np.mean(q - q), "not the contrast")
+    failed_with("09.glcm_contrast", lambda q: np.mean(q - q), "not the contrast")
     assert evaluate("09.glcm_contrast", None).status == "not attempted"
 
 
@@ -124,11 +117,11 @@ def test_pca_variance_reference_agrees_with_sklearn_and_mistakes():
     x = np.random.default_rng(1).normal(size=(50, 5)) @ np.diag([4, 2, 1, 0.5, 0.1]) + 3
     np.testing.assert_allclose(fn(x), PCA().fit(x).explained_variance_ratio_, atol=1e-10)
     assert evaluate("09.pca_variance", fn).passed
-    _failed_with("09.pca_variance", lambda x: fn(x)[::-1], "sorted")
-    _failed_with("09.pca_variance",
+    failed_with("09.pca_variance", lambda x: fn(x)[::-1], "sorted")
+    failed_with("09.pca_variance",
                  lambda x: np.linalg.eigvalsh(np.cov(x, rowvar=False))[::-1], "sum to")
-    _failed_with("09.pca_variance", lambda x: fn(x)[:2], "ratios")
-    _failed_with("09.pca_variance", lambda x: np.linalg.eigvalsh(x.T @ x)[::-1]
+    failed_with("09.pca_variance", lambda x: fn(x)[:2], "ratios")
+    failed_with("09.pca_variance", lambda x: np.linalg.eigvalsh(x.T @ x)[::-1]
                  / np.linalg.eigvalsh(x.T @ x).sum(), "centre")
 
 
@@ -142,9 +135,9 @@ def test_cohens_d_reference_agrees_with_t_statistic_and_mistakes():
     assert fn(a, b) == pytest.approx(t / np.sqrt(len(a) * len(b) / (len(a) + len(b))))
     assert fn(np.array([1.0, 3.0]), np.array([3.0, 5.0])) == pytest.approx(np.sqrt(2))  # by hand
     assert evaluate("09.cohens_d", fn).passed
-    _failed_with("09.cohens_d", lambda a, b: fn(b, a), "sign")
-    _failed_with("09.cohens_d", lambda a, b: np.mean(b) - np.mean(a), "pooled")
-    _failed_with("09.cohens_d", lambda a, b: (np.mean(b) - np.mean(a))
+    failed_with("09.cohens_d", lambda a, b: fn(b, a), "sign")
+    failed_with("09.cohens_d", lambda a, b: np.mean(b) - np.mean(a), "pooled")
+    failed_with("09.cohens_d", lambda a, b: (np.mean(b) - np.mean(a))
                  / np.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / 2), "degrees of freedom")
 
 
@@ -161,16 +154,16 @@ def test_uid_remap_reference_is_valid_for_pydicom_and_mistakes():
     assert pydicom.uid.UID(fn(uid, "s3cret-salt")).is_valid
     assert fn(uid, "s3cret-salt") == fn(uid, "s3cret-salt") != fn(uid, "other-salt")
     assert evaluate("10.uid_remap", fn).passed
-    _failed_with("10.uid_remap", lambda uid, salt: "1.2.3." + uid, "contains")
-    _failed_with("10.uid_remap", lambda uid, salt: "2.25.1", "different UIDs")
-    _failed_with("10.uid_remap",
+    failed_with("10.uid_remap", lambda uid, salt: "1.2.3." + uid, "contains")
+    failed_with("10.uid_remap", lambda uid, salt: "2.25.1", "different UIDs")
+    failed_with("10.uid_remap",
                  lambda uid, salt: "2.25." + str(int(hashlib.sha256(uid.encode()).hexdigest(), 16)
                                                  % 10**30), "salt")
-    _failed_with("10.uid_remap", lambda uid, salt: "2.25.0" + str(abs(hash((uid, salt))))[:20]
+    failed_with("10.uid_remap", lambda uid, salt: "2.25.0" + str(abs(hash((uid, salt))))[:20]
                  + "7", "not a valid UID")
     counter = iter(range(100))
-    _failed_with("10.uid_remap", lambda uid, salt: f"2.25.{next(counter) + 1}", "same UID")
-    _failed_with("10.uid_remap", lambda uid, salt: 25, "string")
+    failed_with("10.uid_remap", lambda uid, salt: f"2.25.{next(counter) + 1}", "same UID")
+    failed_with("10.uid_remap", lambda uid, salt: 25, "string")
 
 
 def test_date_shift_reference_agrees_with_medlab_deidentify_and_mistakes():
@@ -180,10 +173,10 @@ def test_date_shift_reference_agrees_with_medlab_deidentify_and_mistakes():
     for value, days in [("20200228", 1), ("20040119", -400), ("19991231", 1)]:
         assert fn(value, days) == shift_date(value, days)
     assert evaluate("10.date_shift", fn).passed
-    _failed_with("10.date_shift", lambda v, d: str(int(v) + d), "calendar arithmetic")
-    _failed_with("10.date_shift", lambda v, d: fn(v, d)[:4] + "-" + fn(v, d)[4:6], "8 digits")
-    _failed_with("10.date_shift", lambda v, d: v, "should not give")
-    _failed_with("10.date_shift", lambda v, d: 20200101, "string")
+    failed_with("10.date_shift", lambda v, d: str(int(v) + d), "calendar arithmetic")
+    failed_with("10.date_shift", lambda v, d: fn(v, d)[:4] + "-" + fn(v, d)[4:6], "8 digits")
+    failed_with("10.date_shift", lambda v, d: v, "should not give")
+    failed_with("10.date_shift", lambda v, d: 20200101, "string")
 
 
 def test_ece_reference_agrees_with_sklearn_calibration_curve_and_mistakes():
@@ -200,12 +193,12 @@ def test_ece_reference_agrees_with_sklearn_calibration_curve_and_mistakes():
     assert fn(np.array([1, 0, 1, 0]), np.array([0.5, 0.5, 0.5, 0.5]), 10) == 0.0  # by hand
     assert fn(np.array([1, 1]), np.array([0.8, 0.8]), 10) == pytest.approx(0.2)
     assert evaluate("10.ece", fn).passed
-    _failed_with("10.ece", lambda y, p, n_bins=10: abs(np.mean(y) - np.mean(p)), "overall gap")
-    _failed_with("10.ece", lambda y, p, n_bins=10: fn(y, p, 10), "n_bins")
+    failed_with("10.ece", lambda y, p, n_bins=10: abs(np.mean(y) - np.mean(p)), "overall gap")
+    failed_with("10.ece", lambda y, p, n_bins=10: fn(y, p, 10), "n_bins")
 
     def unweighted(y, p, n_bins=10):
         bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
         return np.mean([abs(y[bins == b].mean() - p[bins == b].mean())
                         for b in range(n_bins) if np.any(bins == b)])
 
-    _failed_with("10.ece", unweighted, "fraction of samples")
+    failed_with("10.ece", unweighted, "fraction of samples")
