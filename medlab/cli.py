@@ -73,13 +73,13 @@ def _cmd_env(args: argparse.Namespace) -> int:
     import os
     import platform
 
-    from medlab import datasets
     from medlab.config import config
 
     print(f"medlab {__version__} on Python {platform.python_version()} ({platform.platform()})")
-    print(f"fast mode: {config.fast} (MEDLAB_FAST={os.environ.get('MEDLAB_FAST', '')!r})")
-    print(f"dataset cache: {datasets.cache_dir()}")
-    print(f"CPU cores: {os.cpu_count()}")
+    for name, value, source in config.describe():
+        print(f"{name + ':':<14}{value}  ({source})")
+    print(f"{'dataset cache:':<14}{config.cache_dir}")
+    print(f"{'CPU cores:':<14}{os.cpu_count()}")
     return 0
 
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from medlab._keras import import_keras
+
 __all__ = [
     "conv_layers",
     "default_cam_layer",
@@ -119,7 +121,7 @@ def _single_input(model: Any) -> Any:
 
 
 def _submodel(model: Any, layer: str) -> Any:
-    import keras
+    keras = import_keras()
 
     cache = _SUBMODELS.setdefault(model, {})
     if layer not in cache:
@@ -189,7 +191,7 @@ def grad_cam(
     numpy.ndarray
         float32 (H, W) in [0, 1] (all zeros when no location raises the score).
     """
-    import keras
+    keras = import_keras()
     import tensorflow as tf
     from skimage.transform import resize
 

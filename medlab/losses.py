@@ -25,24 +25,35 @@ Each ``*_gradient`` function returns the derivative of the returned (reduced) lo
 with respect to each prediction — the probability, or the logit when
 ``from_logits=True`` — so the ``1/N`` of the mean is included.
 
-Keras-compatible losses for training are created by :func:`keras_dice_loss`,
-:func:`keras_bce_dice_loss`, :func:`keras_focal_loss` and
-:func:`keras_weighted_bce`; they import Keras when called.
+Keras loss classes for training sit beside the functions, as in Keras
+(``binary_crossentropy`` and ``BinaryCrossentropy``): :class:`DiceLoss`,
+:class:`BCEDiceLoss`, :class:`WeightedBinaryCrossentropy` and :class:`FocalLoss`, each
+with ``from_logits``. They are imported, with Keras, the first time one is used, so
+``import medlab.losses`` stays free of TensorFlow.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-if TYPE_CHECKING:  # annotations only: Keras is imported when a Keras loss is requested
-    import keras
+if TYPE_CHECKING:  # type checkers see the Keras classes; at run time they load lazily
+    from medlab._keras_losses import (
+        BCEDiceLoss,
+        DiceLoss,
+        FocalLoss,
+        WeightedBinaryCrossentropy,
+    )
 
 __all__ = [
     "EPSILON",
+    "BCEDiceLoss",
+    "DiceLoss",
+    "FocalLoss",
+    "WeightedBinaryCrossentropy",
     "binary_cross_entropy",
     "binary_cross_entropy_gradient",
     "categorical_cross_entropy",
@@ -51,10 +62,6 @@ __all__ = [
     "dice_loss_gradient",
     "focal_loss",
     "focal_loss_gradient",
-    "keras_bce_dice_loss",
-    "keras_dice_loss",
-    "keras_focal_loss",
-    "keras_weighted_bce",
     "log_sigmoid",
     "sigmoid",
     "softmax",
@@ -576,68 +583,20 @@ def dice_loss_gradient(
 
 # --------------------------------------------------------------------------- Keras versions
 
-
-def keras_dice_loss(
-    *, smooth: float = 1.0, from_logits: bool = False, name: str = "dice_loss"
-) -> keras.losses.Loss:
-    """A Keras loss computing :func:`dice_loss` (per-sample soft Dice) for training.
-
-    Returns
-    -------
-    keras.losses.Loss
-    """
-    from medlab._keras_losses import DiceLoss
-
-    return DiceLoss(smooth=smooth, from_logits=from_logits, name=name)
+#: Keras loss classes, defined in :mod:`medlab._keras_losses` and imported (with Keras)
+#: the first time one of these names is looked up on this module.
+_KERAS_CLASSES = ("BCEDiceLoss", "DiceLoss", "FocalLoss", "WeightedBinaryCrossentropy")
 
 
-def keras_bce_dice_loss(
-    *, smooth: float = 1.0, bce_weight: float = 1.0, dice_weight: float = 1.0, name="bce_dice_loss"
-) -> keras.losses.Loss:
-    """A Keras loss ``bce_weight × BCE + dice_weight × Dice``, a common segmentation choice.
+def __getattr__(name: str) -> Any:
+    if name in _KERAS_CLASSES:
+        from medlab import _keras_losses
 
-    Returns
-    -------
-    keras.losses.Loss
-    """
-    from medlab._keras_losses import BCEDiceLoss
-
-    return BCEDiceLoss(smooth=smooth, bce_weight=bce_weight, dice_weight=dice_weight, name=name)
+        value = getattr(_keras_losses, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'medlab.losses' has no attribute {name!r}")
 
 
-def keras_focal_loss(
-    *, gamma: float = 2.0, alpha: float | None = None, from_logits: bool = False
-) -> keras.losses.Loss:
-    """``keras.losses.BinaryFocalCrossentropy`` configured like :func:`focal_loss`.
-
-    Returns
-    -------
-    keras.losses.Loss
-    """
-    import keras
-
-    return keras.losses.BinaryFocalCrossentropy(
-        apply_class_balancing=alpha is not None,
-        alpha=0.25 if alpha is None else alpha,
-        gamma=gamma,
-        from_logits=from_logits,
-    )
-
-
-def keras_weighted_bce(
-    class_weight: Mapping[int, float], *, from_logits: bool = False, name: str = "weighted_bce"
-) -> keras.losses.Loss:
-    """A Keras loss computing :func:`binary_cross_entropy` with ``class_weight``.
-
-    Equivalent to passing ``class_weight`` to ``fit``, but part of the model, so it also
-    applies in ``evaluate``.
-
-    Returns
-    -------
-    keras.losses.Loss
-    """
-    from medlab._keras_losses import WeightedBCE
-
-    w0 = float(class_weight.get(0, 1.0))
-    w1 = float(class_weight.get(1, 1.0))
-    return WeightedBCE(w0=w0, w1=w1, from_logits=from_logits, name=name)
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_KERAS_CLASSES))

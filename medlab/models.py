@@ -13,31 +13,28 @@ TensorFlow/Keras is imported when one of these is first called, not when
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from medlab._keras import import_keras
 
 if TYPE_CHECKING:  # annotations only: TensorFlow is imported on first use
     import keras as keras_module
 
 __all__ = ["cnn", "keras", "seed_cnn", "unet"]
 
-_SEEDED = False
-
-
 def keras() -> Any:
-    """Import and return Keras (TensorFlow backend), quietly, honouring ``medlab.seed``."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    import keras as _keras
+    """Import and return Keras (TensorFlow backend), quietly, honouring ``medlab.seed``.
 
-    from medlab.config import config
+    The lessons' way to get Keras (``keras = medlab.models.keras()``); the same as
+    :func:`medlab._keras.import_keras`, which every MedLab module uses.
 
-    global _SEEDED
-    if config.seed is not None and not _SEEDED:
-        _keras.utils.set_random_seed(config.seed)  # medlab.seed() ran before Keras was imported
-        _SEEDED = True
-    return _keras
+    Returns
+    -------
+    module
+        The ``keras`` module.
+    """
+    return import_keras()
 
 
 def _check_shape(input_shape: Sequence[int], ndim: int, name: str) -> tuple[int, ...]:

@@ -509,7 +509,9 @@ def augmentation_layers(
     -------
     keras.Sequential
     """
-    import keras
+    from medlab._keras import import_keras
+
+    keras = import_keras()
 
     layers = []
     if flip:

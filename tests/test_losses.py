@@ -283,20 +283,62 @@ def test_dice_gradient_matches_finite_differences():
 def test_keras_dice_loss_agrees_with_numpy_reference():
     y = (RNG.random((4, 16, 16, 1)) > 0.6).astype(np.float32)
     p = RNG.random((4, 16, 16, 1)).astype(np.float32)
-    assert float(losses.keras_dice_loss(smooth=1.0)(y, p)) == pytest.approx(
+    assert float(losses.DiceLoss(smooth=1.0)(y, p)) == pytest.approx(
         losses.dice_loss(y, p, smooth=1.0), abs=1e-6
     )
-    combined = float(losses.keras_bce_dice_loss()(y, p))
+    combined = float(losses.BCEDiceLoss()(y, p))
     bce = losses.binary_cross_entropy(y, p)
     assert combined == pytest.approx(bce + losses.dice_loss(y, p), abs=1e-5)
 
 
 def test_keras_weighted_and_focal_losses_agree_with_numpy_reference():
     w = {0: 0.5, 1: 4.0}
-    kw = float(losses.keras_weighted_bce(w)(Y.reshape(-1, 1), P.reshape(-1, 1)))
+    kw = float(losses.WeightedBinaryCrossentropy(w)(Y.reshape(-1, 1), P.reshape(-1, 1)))
     assert kw == pytest.approx(losses.binary_cross_entropy(Y, P, class_weight=w), abs=1e-6)
-    kf = float(losses.keras_focal_loss(gamma=2.0, alpha=0.3)(Y.reshape(-1, 1), P.reshape(-1, 1)))
+    kf = float(losses.FocalLoss(gamma=2.0, alpha=0.3)(Y.reshape(-1, 1), P.reshape(-1, 1)))
     assert kf == pytest.approx(losses.focal_loss(Y, P, gamma=2.0, alpha=0.3), abs=1e-6)
+    unbalanced = float(losses.FocalLoss(gamma=2.0)(Y.reshape(-1, 1), P.reshape(-1, 1)))
+    assert unbalanced == pytest.approx(losses.focal_loss(Y, P, gamma=2.0), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("make", "reference"),
+    [
+        (lambda: losses.DiceLoss(from_logits=True), lambda y, z: losses.dice_loss(y, z, from_logits=True)),
+        (
+            lambda: losses.BCEDiceLoss(from_logits=True),
+            lambda y, z: losses.binary_cross_entropy(y, z, from_logits=True)
+            + losses.dice_loss(y, z, from_logits=True),
+        ),
+        (
+            lambda: losses.WeightedBinaryCrossentropy({0: 0.5, 1: 4.0}, from_logits=True),
+            lambda y, z: losses.binary_cross_entropy(y, z, from_logits=True, class_weight={0: 0.5, 1: 4.0}),
+        ),
+        (
+            lambda: losses.FocalLoss(gamma=2.0, alpha=0.3, from_logits=True),
+            lambda y, z: losses.focal_loss(y, z, gamma=2.0, alpha=0.3, from_logits=True),
+        ),
+    ],
+    ids=["dice", "bce_dice", "weighted_bce", "focal"],
+)
+def test_every_keras_loss_class_takes_logits_like_its_numpy_function(make, reference):
+    y = (RNG.random((4, 6)) > 0.5).astype(np.float32)
+    z = RNG.normal(0.0, 3.0, (4, 6)).astype(np.float32)
+    assert float(make()(y, z)) == pytest.approx(reference(y, z), abs=1e-5)
+
+
+def test_keras_loss_classes_survive_a_config_round_trip():
+    y = (RNG.random((3, 5)) > 0.5).astype(np.float32)
+    p = RNG.random((3, 5)).astype(np.float32)
+    for loss in (
+        losses.DiceLoss(smooth=0.5, from_logits=False),
+        losses.BCEDiceLoss(bce_weight=0.3),
+        losses.WeightedBinaryCrossentropy({1: 3.0}),
+        losses.FocalLoss(gamma=1.5, alpha=0.4),
+    ):
+        restored = keras.losses.deserialize(keras.losses.serialize(loss))
+        assert type(restored) is type(loss)
+        assert float(restored(y, p)) == pytest.approx(float(loss(y, p)), abs=1e-7)
 
 
 def test_stable_helpers():

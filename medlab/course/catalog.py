@@ -193,9 +193,9 @@ def load_catalog(lessons_dir: str | Path | None = None) -> list[Lesson]:
         If ``lessons_dir`` does not exist.
     """
     if lessons_dir is None:
-        from medlab._resources import lessons_dir as _default
+        from medlab.config import config
 
-        lessons_dir = _default()
+        lessons_dir = config.lessons_dir
     lessons_dir = Path(lessons_dir)
     if not lessons_dir.is_dir():
         raise FileNotFoundError(f"Lessons folder {str(lessons_dir)!r} does not exist")

@@ -20,9 +20,11 @@ import contextlib
 import datetime as _dt
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from medlab._files import atomic_write
+from medlab.config import config
 
 __all__ = ["ProgressStore", "default_store", "progress_dir"]
 
@@ -30,13 +32,8 @@ _FORMAT_VERSION = 1
 
 
 def progress_dir() -> Path:
-    """The folder holding ``progress.json`` (``MEDLAB_PROGRESS_DIR`` or the Jupyter data dir)."""
-    override = os.environ.get("MEDLAB_PROGRESS_DIR")
-    if override:
-        return Path(override)
-    from jupyter_core.paths import jupyter_data_dir
-
-    return Path(jupyter_data_dir()) / "medlab"
+    """The folder holding ``progress.json``: ``medlab.config.progress_dir``."""
+    return config.progress_dir
 
 
 @contextlib.contextmanager
@@ -107,21 +104,10 @@ class ProgressStore:
         return {str(k): str(v) for k, v in passed.items()} if isinstance(passed, dict) else {}
 
     def _write_unlocked(self, passed: dict[str, str]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         payload = json.dumps(
             {"version": _FORMAT_VERSION, "passed": dict(sorted(passed.items()))}, indent=1
         )
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".progress-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write(self.path, payload)
 
     def passed(self) -> dict[str, str]:
         """Passed exercise ids mapped to the UTC time (ISO 8601) they first passed."""
@@ -156,5 +142,5 @@ class ProgressStore:
 
 
 def default_store() -> ProgressStore:
-    """The current user's store (re-reads ``MEDLAB_PROGRESS_DIR`` on every call)."""
+    """The current user's store (in ``medlab.config.progress_dir``, read on every call)."""
     return ProgressStore(progress_dir())

@@ -11,9 +11,10 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from medlab._files import atomic_write
+from medlab.config import config
 from medlab.course.catalog import Lesson, load_catalog
 from medlab.course.learner import learner_json
 from medlab.errors import MedlabError
@@ -42,27 +43,12 @@ class UnknownLessonError(MedlabError, KeyError):
 
 
 def default_workspace() -> Path:
-    """``MEDLAB_WORKSPACE`` if set, else ``~/medlab``."""
-    return Path(os.environ.get("MEDLAB_WORKSPACE") or Path.home() / "medlab").expanduser()
+    """``medlab.config.workspace``: ``MEDLAB_WORKSPACE`` if set, else ``~/medlab``."""
+    return config.workspace
 
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 class Workspace:
@@ -78,11 +64,7 @@ class Workspace:
 
     def __init__(self, root: str | Path, lessons_dir: str | Path | None = None) -> None:
         self.root = Path(root).expanduser().absolute()
-        if lessons_dir is None:
-            from medlab._resources import lessons_dir as _default
-
-            lessons_dir = _default()
-        self.lessons_dir = Path(lessons_dir)
+        self.lessons_dir = Path(config.lessons_dir if lessons_dir is None else lessons_dir)
 
     def catalog(self) -> list[Lesson]:
         """The lessons, sorted by number."""
@@ -148,12 +130,12 @@ class Workspace:
             return {}
 
     def _save_manifest(self, manifest: dict[str, str]) -> None:
-        _atomic_write(self.root / _MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
+        atomic_write(self.root / _MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
 
     def _write_fresh(self, lesson: Lesson, manifest: dict[str, str]) -> Path:
         text = learner_json(self.lessons_dir / lesson.filename)
         path = self.lesson_path(lesson)
-        _atomic_write(path, text)
+        atomic_write(path, text)
         manifest[lesson.filename] = _sha256(text.encode("utf-8"))
         return path
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import keras
-
+from medlab._keras import import_keras
 from medlab.widgets._base import MedlabWidget
 from medlab.widgets._render import figure_png, new_figure
 
 __all__ = ["TrainingMonitor"]
+
+keras = import_keras()
 
 
 class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
