@@ -50,7 +50,7 @@ export async function requestAPI<T>(
   if (text.length > 0) {
     try {
       data = JSON.parse(text);
-    } catch (error) {
+    } catch {
       console.error('MedLab: not a JSON reply', text);
     }
   }

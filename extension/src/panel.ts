@@ -80,7 +80,9 @@ export class MedlabPanel extends Widget {
       ? `${passed} of ${total} exercises passed`
       : 'No lessons found.';
     this._list.replaceChildren(
-      ...catalog.lessons.map(lesson => this._row(lesson, lesson.id === catalog.next))
+      ...catalog.lessons.map(lesson =>
+        this._row(lesson, lesson.id === catalog.next)
+      )
     );
   }
 
