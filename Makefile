@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml $(EXT_SOURCES)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,3d]"
 	$(MAKE) --no-print-directory labextension
-	$(BIN)/python -m medlab.course.lab --develop
+	$(BIN)/medlab dev link-extension
 	@touch $(STAMP)
 
 labextension: $(LABEXT)
@@ -72,7 +72,7 @@ test-notebooks: install
 	MEDLAB_PROGRESS_DIR=$$tmp/progress $(BIN)/pytest -p no:cacheprovider \
 	  --nbval $(LESSONS) --nbval-sanitize-with tests/notebooks/sanitize.cfg \
 	  --nbval-cell-timeout=$(NB_TIMEOUT) --durations=0 || exit 1; \
-	$(BIN)/python -m medlab.course.learner $$tmp/learner lessons >/dev/null || exit 1; \
+	$(BIN)/medlab lessons build-learner $$tmp/learner --from lessons >/dev/null || exit 1; \
 	MEDLAB_PROGRESS_DIR=$$tmp/progress-learner $(BIN)/pytest -p no:cacheprovider \
 	  --nbval $$tmp/learner --nbval-sanitize-with tests/notebooks/sanitize.cfg \
 	  --nbval-cell-timeout=$(NB_TIMEOUT) --durations=0 --rootdir=$$tmp -c /dev/null

@@ -2,12 +2,17 @@
 
 ::
 
-    medlab lab [--workspace DIR] [--no-browser] [-- JUPYTERLAB ARGS]
+    medlab lab [--workspace DIR] [--no-browser] [JUPYTERLAB OPTIONS ...]
+    medlab lessons
+    medlab lessons build-learner OUT_DIR [--from LESSONS_DIR]
     medlab datasets list
     medlab datasets info NAME
     medlab datasets fetch NAME [--size N] [--path FILE]
     medlab env
+    medlab dev link-extension [--prefix DIR]
     medlab --version
+
+``medlab <command> --help`` describes each command.
 """
 
 from __future__ import annotations
@@ -23,10 +28,39 @@ __all__ = ["main"]
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
-    from medlab.course.lab import run_lab
+    from medlab.app import run_lab
 
     workspace = Path(args.workspace).expanduser() if args.workspace else None
     return run_lab(workspace=workspace, open_browser=not args.no_browser, lab_args=args.lab_args)
+
+
+def _cmd_lessons(args: argparse.Namespace) -> int:
+    from medlab.config import config
+    from medlab.course.progress import default_store
+    from medlab.course.status import course_status, status_table
+    from medlab.course.workspace import Workspace
+
+    store = default_store()
+    print(status_table(course_status(Workspace(config.workspace), store)))
+    print(f"Lessons from {config.lessons_dir}; progress kept in {store.path}.")
+    return 0
+
+
+def _cmd_lessons_build_learner(args: argparse.Namespace) -> int:
+    from medlab.config import config
+    from medlab.course.learner import write_learner_versions
+
+    source = Path(args.source).expanduser() if args.source else config.lessons_dir
+    for path in write_learner_versions(source, Path(args.out_dir).expanduser()):
+        print(path)
+    return 0
+
+
+def _cmd_dev_link_extension(args: argparse.Namespace) -> int:
+    from medlab.app import develop_labextension
+
+    print(f"Linked {develop_labextension(args.prefix)}")
+    return 0
 
 
 def _cmd_datasets_list(args: argparse.Namespace) -> int:
@@ -92,11 +126,58 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"medlab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    lab = sub.add_parser("lab", help="copy the lessons into your workspace and open JupyterLab")
-    lab.add_argument("--workspace", help="folder for your copy of the lessons (default ~/medlab)")
+    lab = sub.add_parser(
+        "lab",
+        help="copy the lessons into your workspace and open JupyterLab",
+        usage="medlab lab [-h] [--workspace DIR] [--no-browser] [JUPYTERLAB OPTIONS ...]",
+        description=(
+            "Copy the learner versions of the lessons into your workspace (never "
+            "overwriting your edits), then start JupyterLab there with the MedLab panel."
+        ),
+        epilog=(
+            "Every other option is passed to JupyterLab unchanged, for example "
+            "`medlab lab --port 8911` or `medlab lab --ServerApp.ip=0.0.0.0`; "
+            "options after `--` always go to JupyterLab (`medlab lab -- --help` shows "
+            "JupyterLab's own options)."
+        ),
+        allow_abbrev=False,  # `--work` must reach JupyterLab, not become `--workspace`
+    )
+    lab.add_argument(
+        "--workspace",
+        metavar="DIR",
+        help="folder for your copy of the lessons (default: MEDLAB_WORKSPACE or ~/medlab)",
+    )
     lab.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
-    lab.add_argument("lab_args", nargs=argparse.REMAINDER, help="extra JupyterLab arguments")
-    lab.set_defaults(func=_cmd_lab)
+    lab.set_defaults(func=_cmd_lab, lab_args=[], passes_unknown_options=True)
+
+    lessons = sub.add_parser(
+        "lessons",
+        help="your progress through the lessons; build the learner notebooks",
+        usage="medlab lessons [-h] [build-learner OUT_DIR [--from LESSONS_DIR]]",
+        description=(
+            "Without an action: every lesson with its minutes and the exercises you have "
+            "passed, the next lesson marked `>` (what the MedLab panel shows)."
+        ),
+    )
+    lessons_sub = lessons.add_subparsers(dest="lessons_command", metavar="ACTION")
+    build = lessons_sub.add_parser(
+        "build-learner",
+        help="write the learner versions of the lessons (solutions replaced) to OUT_DIR",
+        description=(
+            "Write the learner version of every NN_topic.ipynb lesson to OUT_DIR: each "
+            "solution region is replaced by a call to its reference solution; prints "
+            "the written paths."
+        ),
+    )
+    build.add_argument("out_dir", metavar="OUT_DIR", help="folder to write the notebooks to")
+    build.add_argument(
+        "--from",
+        dest="source",
+        metavar="LESSONS_DIR",
+        help="the source lessons (default: MEDLAB_LESSONS_DIR or the bundled lessons)",
+    )
+    build.set_defaults(func=_cmd_lessons_build_learner)
+    lessons.set_defaults(func=_cmd_lessons)
 
     ds = sub.add_parser("datasets", help="list, describe and fetch datasets")
     ds_sub = ds.add_subparsers(dest="datasets_command", metavar="ACTION")
@@ -114,21 +195,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     env = sub.add_parser("env", help="describe this installation")
     env.set_defaults(func=_cmd_env)
+
+    dev = sub.add_parser("dev", help="tools for working on MedLab from a source checkout")
+    dev_sub = dev.add_subparsers(dest="dev_command", metavar="ACTION")
+    link = dev_sub.add_parser(
+        "link-extension",
+        help="make JupyterLab find the side panel built in this checkout",
+        description=(
+            "Link the labextension built in this source checkout (medlab/labextension; "
+            "build it with `cd extension && jlpm install && jlpm build:prod`) into this "
+            "environment's share/jupyter/labextensions. An editable install "
+            "(`pip install -e .`) does not install it; a wheel does."
+        ),
+    )
+    link.add_argument(
+        "--prefix", metavar="DIR", help="environment prefix (default: this Python's sys.prefix)"
+    )
+    link.set_defaults(func=_cmd_dev_link_extension)
+    dev.set_defaults(func=lambda a: (dev.print_help(), 0)[1])
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``medlab`` command; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        if not getattr(args, "passes_unknown_options", False):
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        if "--" in unknown:
+            unknown.remove("--")
+        args.lab_args = unknown
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    if getattr(args, "lab_args", None) and args.lab_args[0] == "--":
-        args.lab_args = args.lab_args[1:]
     try:
         return int(args.func(args) or 0)
-    except MedlabError as exc:
+    except (MedlabError, FileNotFoundError) as exc:
         print(f"medlab: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -144,7 +144,8 @@ def learner_json(source: str | Path) -> str:
 def write_learner_versions(lessons_dir: str | Path, out_dir: str | Path) -> list[Path]:
     """Write the learner version of every ``NN_topic.ipynb`` in ``lessons_dir`` to ``out_dir``.
 
-    Returns the written paths (used by CI to run the learner notebooks with nbval).
+    Returns the written paths (``medlab lessons build-learner``; CI runs the learner
+    notebooks with nbval).
     """
     from medlab.course.catalog import LESSON_ID
 
@@ -158,14 +159,3 @@ def write_learner_versions(lessons_dir: str | Path, out_dir: str | Path) -> list
             written.append(target)
     return written
 
-
-if __name__ == "__main__":  # python -m medlab.course.learner OUT_DIR [LESSONS_DIR]
-    import sys
-
-    from medlab._resources import lessons_dir as _lessons_dir
-
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: python -m medlab.course.learner OUT_DIR [LESSONS_DIR]")
-    src = sys.argv[2] if len(sys.argv) == 3 else _lessons_dir()
-    for path in write_learner_versions(src, sys.argv[1]):
-        print(path)

@@ -8,8 +8,13 @@ for POST, its XSRF check:
 ``POST /medlab/api/lessons/<id>/open``     make sure the learner's copy exists; its path
 ``POST /medlab/api/lessons/<id>/reset``    back up the learner's copy, write a fresh one
 
-The workspace is the server's ``root_dir``; the source lessons come from the
-``MEDLAB_LESSONS_DIR`` environment variable or the bundled ``lessons/``. Enabled by
+Errors reply ``{"message": ...}`` (Jupyter's ``APIHandler`` format) with 400 for a
+lesson id that is not ``NN_topic``, 403 for a path leading outside the workspace, 404
+for a lesson not in the catalog and 500 when the lessons cannot be read.
+
+The workspace is the server's ``root_dir``; the source lessons come from
+``medlab.config.lessons_dir`` (``MEDLAB_LESSONS_DIR``, default the bundled lessons),
+progress from ``medlab.config.progress_dir``. Enabled by
 ``jupyter-config/jupyter_server_config.d/medlab.json``, installed with the wheel.
 """
 

@@ -1,9 +1,15 @@
-"""Tornado handlers of the MedLab server extension (one small class per route)."""
+"""Tornado handlers of the MedLab server extension: one small ``APIHandler`` per route.
+
+Errors are raised as :class:`tornado.web.HTTPError` with the message as ``log_message``;
+Jupyter's ``APIHandler.write_error`` turns them into the JSON reply
+``{"message": ..., "reason": ...}`` whose ``message`` the side panel shows.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,109 +19,106 @@ from jupyter_server.utils import url_path_join
 
 from medlab.course.catalog import LESSON_ID, LessonMetadataError
 from medlab.course.progress import default_store
+from medlab.course.status import course_status
 from medlab.course.workspace import PathOutsideWorkspaceError, UnknownLessonError, Workspace
 
-__all__ = ["setup_handlers"]
+__all__ = [
+    "CatalogHandler",
+    "OpenLessonHandler",
+    "ProgressHandler",
+    "ResetLessonHandler",
+    "setup_handlers",
+]
 
 _SETTINGS_KEY = "medlab_workspace_root"
 
 
+@contextlib.contextmanager
+def _http_errors(failure: str) -> Iterator[None]:
+    """Turn the course runtime's typed errors into HTTP errors that keep their message.
+
+    An unknown lesson is 404, a path leading outside the workspace 403, broken or
+    missing lessons 500 (the message then starts with ``failure``).
+    """
+    try:
+        yield
+    except UnknownLessonError as exc:
+        raise tornado.web.HTTPError(404, str(exc)) from exc
+    except PathOutsideWorkspaceError as exc:
+        raise tornado.web.HTTPError(403, str(exc)) from exc
+    except (LessonMetadataError, FileNotFoundError) as exc:
+        raise tornado.web.HTTPError(500, f"{failure}: {exc}") from exc
+
+
 class _MedlabHandler(APIHandler):
-    """Shared helpers: the workspace, JSON replies, error mapping."""
+    """The learner's workspace (the server's ``root_dir``) and lesson id validation."""
 
     def workspace(self) -> Workspace:
-        root = self.settings[_SETTINGS_KEY]
-        return Workspace(root, os.environ.get("MEDLAB_LESSONS_DIR") or None)
+        """The workspace; its source lessons come from ``medlab.config.lessons_dir``."""
+        return Workspace(self.settings[_SETTINGS_KEY])
 
-    def reply(self, payload: Any, status: int = 200) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(payload))
-
-    def fail(self, status: int, message: str) -> None:
-        self.log.warning("MedLab %s %s: %s", self.request.method, self.request.path, message)
-        self.reply({"message": message}, status)
-
-    def lesson_id_ok(self, lesson_id: str) -> bool:
+    @staticmethod
+    def valid_lesson_id(lesson_id: str) -> str:
+        """``lesson_id`` if it looks like ``NN_topic``; else a 400 error."""
         if not LESSON_ID.match(lesson_id):
-            self.fail(400, f"Lesson id {lesson_id!r} is not valid: expected 'NN_topic'")
-            return False
-        return True
-
-
-def _catalog_payload(workspace: Workspace) -> dict:
-    passed = default_store().passed()
-    lessons = []
-    next_id = None
-    for lesson in workspace.catalog():
-        entry = lesson.to_dict()
-        for exercise in entry["exercises"]:
-            exercise["passed"] = exercise["id"] in passed
-        entry["passed"] = sum(e["passed"] for e in entry["exercises"])
-        entry["total"] = len(entry["exercises"])
-        entry["exists"] = workspace.exists(lesson)
-        if next_id is None and entry["passed"] < entry["total"]:
-            next_id = lesson.id
-        lessons.append(entry)
-    if next_id is None and lessons:
-        next_id = lessons[-1]["id"]
-    return {"lessons": lessons, "next": next_id}
+            raise tornado.web.HTTPError(
+                400, f"Lesson id {lesson_id!r} is not valid: expected 'NN_topic'"
+            )
+        return lesson_id
 
 
 class CatalogHandler(_MedlabHandler):
-    """``GET /medlab/api/catalog``."""
+    """``GET /medlab/api/catalog``: the lessons with progress and the next lesson."""
 
     @tornado.web.authenticated
     def get(self) -> None:
-        try:
-            self.reply(_catalog_payload(self.workspace()))
-        except (LessonMetadataError, FileNotFoundError) as exc:
-            self.fail(500, f"The lesson catalog cannot be built: {exc}")
+        with _http_errors("The lesson catalog cannot be built"):
+            status = course_status(self.workspace(), default_store())
+        self.finish(json.dumps(status))
 
 
 class ProgressHandler(_MedlabHandler):
-    """``GET /medlab/api/progress``."""
+    """``GET /medlab/api/progress``: ``{"passed": {exercise id: first pass time}}``."""
 
     @tornado.web.authenticated
     def get(self) -> None:
-        self.reply({"passed": default_store().passed()})
+        self.finish(json.dumps({"passed": default_store().passed()}))
 
 
-class LessonActionHandler(_MedlabHandler):
-    """``POST /medlab/api/lessons/<id>/(open|reset)``."""
+class OpenLessonHandler(_MedlabHandler):
+    """``POST /medlab/api/lessons/<id>/open``: make sure the learner's copy exists."""
 
     @tornado.web.authenticated
-    def post(self, lesson_id: str, action: str) -> None:
-        if not self.lesson_id_ok(lesson_id):
-            return
-        workspace = self.workspace()
-        try:
-            if action == "open":
-                path, created = workspace.ensure(lesson_id)
-                self.reply({"path": path, "created": created})
-            else:
-                path, backup = workspace.reset(lesson_id)
-                self.reply({"path": path, "backup": backup})
-        except UnknownLessonError as exc:
-            self.fail(404, str(exc))
-        except PathOutsideWorkspaceError as exc:
-            self.fail(403, str(exc))
-        except LessonMetadataError as exc:
-            self.fail(500, str(exc))
+    def post(self, lesson_id: str) -> None:
+        lesson_id = self.valid_lesson_id(lesson_id)
+        with _http_errors(f"Lesson {lesson_id!r} cannot be opened"):
+            path, created = self.workspace().ensure(lesson_id)
+        self.finish(json.dumps({"path": path, "created": created}))
+
+
+class ResetLessonHandler(_MedlabHandler):
+    """``POST /medlab/api/lessons/<id>/reset``: back up the learner's copy, write a fresh one."""
+
+    @tornado.web.authenticated
+    def post(self, lesson_id: str) -> None:
+        lesson_id = self.valid_lesson_id(lesson_id)
+        with _http_errors(f"Lesson {lesson_id!r} cannot be reset"):
+            path, backup = self.workspace().reset(lesson_id)
+        self.finish(json.dumps({"path": path, "backup": backup}))
 
 
 def setup_handlers(server_app: Any) -> None:
-    """Add MedLab's routes to ``server_app``'s web application, under its base_url."""
+    """Add MedLab's routes to ``server_app``'s web application, under its ``base_url``."""
     web_app = server_app.web_app
     web_app.settings[_SETTINGS_KEY] = str(Path(server_app.root_dir).expanduser())
-    base = url_path_join(web_app.settings["base_url"], "medlab", "api")
+    api = url_path_join(web_app.settings["base_url"], "medlab", "api")
+    lesson = url_path_join(api, "lessons", r"([^/]+)")
     web_app.add_handlers(
         ".*$",
         [
-            (url_path_join(base, "catalog"), CatalogHandler),
-            (url_path_join(base, "progress"), ProgressHandler),
-            (url_path_join(base, "lessons", r"([^/]+)", r"(open|reset)"), LessonActionHandler),
+            (url_path_join(api, "catalog"), CatalogHandler),
+            (url_path_join(api, "progress"), ProgressHandler),
+            (url_path_join(lesson, "open"), OpenLessonHandler),
+            (url_path_join(lesson, "reset"), ResetLessonHandler),
         ],
     )
-
-

@@ -104,3 +104,22 @@ def test_real_lessons_regions_match_their_exercise_definitions():
                 f"{path.name}: the region of {exercise_id} differs from "
                 f"medlab/course/exercises/lesson{exercise_id[:2]}.py's solution"
             )
+
+
+def test_medlab_lessons_build_learner_writes_every_lesson(lessons_dir, tmp_path, monkeypatch,
+                                                         capsys):
+    from medlab import cli
+
+    out = tmp_path / "learner"
+    assert cli.main(["lessons", "build-learner", str(out), "--from", str(lessons_dir)]) == 0
+    assert capsys.readouterr().out.split() == [str(out / "00_welcome.ipynb"),
+                                               str(out / "01_images.ipynb")]
+    nb = json.loads((out / "00_welcome.ipynb").read_text())
+    assert nb["metadata"]["medlab"]["variant"] == "learner"
+    assert "### BEGIN SOLUTION" not in "".join(_code(nb))
+    assert not (out / "scratch.ipynb").exists()
+    # without --from: the configured lessons (MEDLAB_LESSONS_DIR)
+    monkeypatch.setenv("MEDLAB_LESSONS_DIR", str(lessons_dir))
+    assert cli.main(["lessons", "build-learner", str(tmp_path / "again")]) == 0
+    assert sorted(p.name for p in (tmp_path / "again").iterdir()) == [
+        "00_welcome.ipynb", "01_images.ipynb"]

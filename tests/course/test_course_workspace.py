@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from medlab.course.lab import lab_command
+from medlab.app import lab_command
 from medlab.course.workspace import PathOutsideWorkspaceError, UnknownLessonError, Workspace
 
 
@@ -93,12 +93,12 @@ def test_lab_command_targets_the_workspace_and_allows_root_only_as_root(tmp_path
 
 def test_run_lab_fills_the_workspace_then_starts_jupyterlab(tmp_path, lessons_dir, monkeypatch,
                                                              capsys):
-    from medlab.course import lab
+    from medlab import app
 
     calls = []
-    monkeypatch.setattr(lab.subprocess, "call", lambda cmd, **kw: calls.append((cmd, kw)) or 0)
-    monkeypatch.setattr(lab, "Workspace", lambda root: Workspace(root, lessons_dir))
-    assert lab.run_lab(tmp_path / "ws", open_browser=True, lab_args=["--port=1"]) == 0
+    monkeypatch.setattr(app.subprocess, "call", lambda cmd, **kw: calls.append((cmd, kw)) or 0)
+    monkeypatch.setattr(app, "Workspace", lambda root: Workspace(root, lessons_dir))
+    assert app.run_lab(tmp_path / "ws", open_browser=True, lab_args=["--port=1"]) == 0
     assert (tmp_path / "ws" / "00_welcome.ipynb").is_file()
     [(cmd, kwargs)] = calls
     assert kwargs["cwd"] == tmp_path / "ws" and "--no-browser" not in cmd
@@ -106,7 +106,7 @@ def test_run_lab_fills_the_workspace_then_starts_jupyterlab(tmp_path, lessons_di
 
 
 def test_develop_links_the_built_labextension(tmp_path):
-    from medlab.course.lab import develop_labextension
+    from medlab.app import develop_labextension
 
     built = Path(__file__).resolve().parents[2] / "medlab" / "labextension" / "package.json"
     if not built.is_file():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from tornado.httpclient import HTTPClientError
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from medlab.course import ProgressStore
 
@@ -143,3 +143,54 @@ def test_cookie_authenticated_post_without_xsrf_token_is_refused(
                  "X-XSRFToken": "medlabtest"}))
     assert reply.code == 200
     assert (jp_root_dir / "00_welcome.ipynb").exists()
+
+
+def test_broken_lesson_metadata_is_a_500_that_names_the_file(jp_fetch, jp_asyncio_loop,
+                                                             medlab_lessons):
+    (medlab_lessons / "02_broken.ipynb").write_text("{}", encoding="utf-8")
+    with pytest.raises(HTTPClientError) as info:
+        _run(jp_asyncio_loop, jp_fetch("medlab", "api", "catalog"))
+    assert info.value.code == 500
+    reply = json.loads(info.value.response.body)
+    assert reply["message"].startswith("The lesson catalog cannot be built: ")
+    assert "02_broken.ipynb" in reply["message"]
+
+
+def test_missing_lessons_folder_is_a_500_with_a_message(jp_fetch, jp_asyncio_loop, tmp_path,
+                                                        monkeypatch):
+    monkeypatch.setenv("MEDLAB_LESSONS_DIR", str(tmp_path / "nowhere"))
+    for parts, method in ((("catalog",), "GET"), (("lessons", "00_welcome", "open"), "POST")):
+        kwargs = {"body": ""} if method == "POST" else {}
+        with pytest.raises(HTTPClientError) as info:
+            _run(jp_asyncio_loop, jp_fetch("medlab", "api", *parts, method=method, **kwargs))
+        assert info.value.code == 500
+        assert "nowhere" in json.loads(info.value.response.body)["message"]
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("POST", "catalog"), ("POST", "progress"), ("GET", "lessons/00_welcome/open"),
+    ("GET", "lessons/00_welcome/reset")])
+def test_each_route_answers_only_its_own_verb(jp_fetch, jp_asyncio_loop, method, path):
+    kwargs = {"body": ""} if method == "POST" else {}
+    with pytest.raises(HTTPClientError) as info:
+        _run(jp_asyncio_loop, jp_fetch("medlab", "api", *path.split("/"), method=method,
+                                       **kwargs))
+    assert info.value.code == 405
+
+
+class TestUnderAJupyterHubStyleBaseUrl:
+    @pytest.fixture
+    def jp_base_url(self):
+        return "/user/learner/"
+
+    def test_routes_are_served_under_the_base_url_only(self, jp_fetch, jp_asyncio_loop,
+                                                       jp_http_port, jp_auth_header):
+        catalog = _json(_run(jp_asyncio_loop, jp_fetch("medlab", "api", "catalog")))
+        assert catalog["next"] == "00_welcome"
+        reply = _json(_run(jp_asyncio_loop, jp_fetch(
+            "medlab", "api", "lessons", "00_welcome", "open", method="POST", body="")))
+        assert reply["created"] is True
+        outside = f"http://localhost:{jp_http_port}/medlab/api/catalog"
+        with pytest.raises(HTTPClientError) as info:
+            _run(jp_asyncio_loop, AsyncHTTPClient().fetch(outside, headers=jp_auth_header))
+        assert info.value.code == 404

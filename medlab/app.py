@@ -1,4 +1,10 @@
-"""``medlab lab``: fill the workspace with learner copies, then start JupyterLab there."""
+"""The JupyterLab launcher behind ``medlab lab``.
+
+It fills the learner's workspace with the learner versions of the lessons (never
+overwriting the learner's edits), then starts JupyterLab there with MedLab's server
+extension. :func:`develop_labextension` (``medlab dev link-extension``) makes the side
+panel visible from a source checkout.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from medlab.course.workspace import Workspace, default_workspace
+from medlab.config import config
+from medlab.course.workspace import Workspace
 
 __all__ = ["develop_labextension", "lab_command", "labextension_installed", "run_lab"]
 
@@ -41,7 +48,7 @@ def develop_labextension(prefix: str | Path | None = None) -> Path:
     FileNotFoundError
         If the labextension has not been built (``medlab/labextension/package.json``).
     """
-    built = Path(__file__).resolve().parent.parent / "labextension"
+    built = Path(__file__).resolve().parent / "labextension"
     if not (built / "package.json").is_file():
         raise FileNotFoundError(
             f"The MedLab labextension is not built: {str(built)!r} has no package.json; "
@@ -60,7 +67,11 @@ def develop_labextension(prefix: str | Path | None = None) -> Path:
 
 
 def lab_command(workspace: Path, open_browser: bool, lab_args: list[str]) -> list[str]:
-    """The ``jupyter lab`` command line for ``workspace`` (adds ``--allow-root`` as root)."""
+    """The ``jupyter lab`` command line for ``workspace``.
+
+    Adds ``--allow-root`` when run as root; ``lab_args`` come last, so JupyterLab's own
+    options given there (``--port=8911``) win over MedLab's.
+    """
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={workspace}"]
     if not open_browser:
         cmd.append("--no-browser")
@@ -78,18 +89,19 @@ def run_lab(workspace: Path | None, open_browser: bool, lab_args: list[str]) -> 
     Parameters
     ----------
     workspace : Path or None
-        The folder; default ``MEDLAB_WORKSPACE`` or ``~/medlab``.
+        The folder; default ``medlab.config.workspace`` (``MEDLAB_WORKSPACE`` or
+        ``~/medlab``).
     open_browser : bool
         Whether JupyterLab opens a browser tab.
     lab_args : list of str
-        Extra arguments passed to ``jupyter lab``.
+        JupyterLab's own options, passed to ``jupyter lab`` unchanged.
 
     Returns
     -------
     int
         JupyterLab's exit status.
     """
-    root = Path(workspace).expanduser() if workspace else default_workspace()
+    root = Path(workspace).expanduser() if workspace else config.workspace
     report = Workspace(root).sync()
     print(f"MedLab workspace: {root}")
     for key, label in (("created", "new"), ("updated", "updated"), ("kept", "kept (yours)")):
@@ -99,7 +111,7 @@ def run_lab(workspace: Path | None, open_browser: bool, lab_args: list[str]) -> 
         print(
             "Warning: the MedLab side panel (JupyterLab extension) is not installed in this "
             "environment. Install the medlab wheel (`pip install .`), or in a source checkout "
-            "run `python -m medlab.course.lab --develop`.",
+            "run `medlab dev link-extension`.",
             file=sys.stderr,
         )
     env = dict(os.environ)
@@ -108,8 +120,3 @@ def run_lab(workspace: Path | None, open_browser: bool, lab_args: list[str]) -> 
     except KeyboardInterrupt:
         return 130
 
-
-if __name__ == "__main__":  # python -m medlab.course.lab --develop
-    if sys.argv[1:] != ["--develop"]:
-        sys.exit("usage: python -m medlab.course.lab --develop")
-    print(f"Linked {develop_labextension()}")
