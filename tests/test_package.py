@@ -1,16 +1,17 @@
-"""Package-level promises: cheap import, seeding, fast mode, the CLI."""
+"""Package-level promises: cheap import, one list of public names, seeding, fast mode."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import medlab
-from medlab import cli
 from medlab.config import Config
 
 
@@ -22,6 +23,51 @@ def test_import_medlab_does_not_import_tensorflow_keras_or_matplotlib():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
+
+
+# Entry points run by their own runner (the `medlab` command, the JupyterLab launcher, the
+# Jupyter server extension): modules of the package, but not attributes of `medlab`.
+SURFACES = {"app", "cli", "server"}
+PACKAGE = Path(medlab.__file__).parent
+
+
+def _public_module_names() -> set[str]:
+    names = {p.stem for p in PACKAGE.glob("*.py")}
+    names |= {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    return {name for name in names if not name.startswith("_")}
+
+
+# The names in medlab.__all__ that are not modules.
+OBJECTS = {"MedlabError", "__version__", "seed"}
+
+
+def test_every_public_module_is_in_the_one_list():
+    # `config` is both a module and, as `medlab.config`, the settings object it defines.
+    assert _public_module_names() - SURFACES == set(medlab.__all__) - OBJECTS
+
+
+def test_lazy_table_dir_and_type_checking_imports_come_from_the_one_list():
+    assert medlab.__all__ == sorted(medlab.__all__)
+    assert medlab._SUBMODULES == set(medlab.__all__) - OBJECTS - {"config", "errors"}
+    assert set(medlab.__all__) <= set(dir(medlab))
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    [block] = [node for node in tree.body if isinstance(node, ast.If)
+               and ast.unparse(node.test) == "TYPE_CHECKING"]
+    imported = [alias.name for node in block.body for alias in node.names]
+    assert imported == sorted(set(medlab.__all__) - OBJECTS - {"config"})
+    for name in set(medlab.__all__) - OBJECTS:
+        assert f"``medlab.{name}``" in medlab.__doc__, f"medlab.{name} is not described"
+
+
+def test_star_import_gives_every_public_name_without_tensorflow():
+    code = (
+        "import sys, json; from medlab import *; import medlab; "
+        "missing = [n for n in medlab.__all__ if n not in globals()]; "
+        "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules]; "
+        "print(json.dumps([missing, heavy]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [[], []]
 
 
 def test_lazy_submodules():
@@ -44,19 +90,6 @@ def test_fast_mode_from_environment(monkeypatch):
     assert Config().fast is True and Config().pick(fast=1, full=10) == 1
     monkeypatch.setenv("MEDLAB_FAST", "0")
     assert Config().fast is False and Config().pick(fast=1, full=10) == 10
-
-
-def test_cli_datasets_list_and_info(capsys):
-    assert cli.main(["datasets", "list"]) == 0
-    out = capsys.readouterr().out
-    assert "mni152" in out and "pneumoniamnist" in out and "SYNTHETIC" in out
-    assert cli.main(["datasets", "info", "pydicom_ct"]) == 0
-    assert "licence" in capsys.readouterr().out
-
-
-def test_cli_unknown_dataset_is_a_clear_error(capsys):
-    assert cli.main(["datasets", "info", "pneumonia"]) == 2
-    assert "pneumoniamnist" in capsys.readouterr().err
 
 
 def test_cli_entry_point_runs():
