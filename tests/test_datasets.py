@@ -21,6 +21,8 @@ from _network import NetworkBlockedError, block_network
 
 from medlab import datasets
 from medlab.datasets import _cards
+from medlab.datasets._fetch import FETCH_OPTIONS
+from medlab.datasets._loaders import LOADERS
 from medlab.errors import ChecksumError, DatasetNotAvailableError, UnknownDatasetError
 
 REQUIRED = {
@@ -75,9 +77,10 @@ def test_card_is_complete_and_consistent_with_its_loader(name):
     for field in ("title", "description", "source", "licence", "citation", "modality", "task"):
         assert getattr(card, field).strip(), f"{name}: empty {field}"
     assert card.synthetic == (card.kind == "synthetic")
-    params = inspect.signature(card.get_loader()).parameters
-    assert set(card.options) <= set(params), f"{name}: card options not in the loader"
-    assert set(card.loader_args) <= set(params)
+    loader = LOADERS[name]
+    params = set(inspect.signature(loader.function).parameters) | set(FETCH_OPTIONS)
+    assert set(card.options) <= params, f"{name}: card options not in the loader"
+    assert set(loader.fixed) <= params
     if card.kind == "download":
         assert card.url.startswith("https://zenodo.org/records/10519652/files/")
         assert 28 in [f.size for f in card.files]
@@ -218,11 +221,17 @@ def test_pydicom_mr_matches_pydicom_pixel_array():
 
 
 def test_missing_pydicom_test_file_is_a_clear_error(monkeypatch):
-    import pydicom.data
-
-    monkeypatch.setattr(pydicom.data, "get_testdata_file", lambda name: None)
-    with pytest.raises(DatasetNotAvailableError, match="CT_small.dcm"):
+    card = datasets.info("pydicom_ct")
+    moved = dataclasses.replace(card.files[0], path="data/test_files/gone/CT_small.dcm")
+    cards = dict(_cards.registry())
+    cards["pydicom_ct"] = dataclasses.replace(card, files=(moved,))
+    monkeypatch.setattr(_cards, "registry", lambda: MappingProxyType(cards))
+    with pytest.raises(DatasetNotAvailableError, match="CT_small.dcm.*reinstall pydicom"):
         datasets.load("pydicom_ct")
+
+
+def test_every_card_has_a_loader_and_every_loader_a_card():
+    assert set(LOADERS) == {card.name for card in datasets.list()}
 
 
 def test_retina_matches_scikit_image():

@@ -24,6 +24,11 @@ Downloadable (MedMNIST v2, CC BY 4.0; cached in :func:`cache_dir`, verified by M
 ``organamnist``           abdominal CT slices, 11 organs
 ``organmnist3d``          abdominal CT cubes (28³), 11 organs
 
+How a dataset is made, layer by layer: its card (data, ``datasets/<name>.toml``,
+:mod:`medlab.datasets._cards`) → the fetch layer, which finds or fetches the files
+(:mod:`medlab.datasets._fetch`: bundled → cache → ``path=`` → network) → its loader,
+named in :data:`medlab.datasets._loaders.LOADERS`, which only parses files into arrays.
+
 Examples
 --------
 >>> from medlab import datasets
@@ -37,19 +42,21 @@ dtype('float32')
 from __future__ import annotations
 
 import builtins
-import inspect
-import os
 from pathlib import Path
 from typing import Any
 
+from medlab.datasets import _fetch
 from medlab.datasets._cards import DataFile, DatasetCard, get_card, registry
 from medlab.datasets._dataset import Dataset
+from medlab.datasets._fetch import CacheWarning, bundled_path, cache_dir
 
 __all__ = [
+    "CacheWarning",
     "DataFile",
     "Dataset",
     "DatasetCard",
     "available",
+    "bundled_path",
     "cache_dir",
     "fetch",
     "info",
@@ -80,21 +87,6 @@ def info(name: str) -> DatasetCard:
     return get_card(name)
 
 
-def cache_dir() -> Path:
-    """Folder where downloaded datasets are cached.
-
-    ``$MEDLAB_DATA_DIR/datasets`` if the environment variable ``MEDLAB_DATA_DIR``
-    is set, else ``platformdirs.user_data_dir("medlab") / "datasets"`` (for
-    example ``~/.local/share/medlab/datasets`` on Linux). Not created here.
-    """
-    root = os.environ.get("MEDLAB_DATA_DIR")
-    if root:
-        return Path(root).expanduser() / "datasets"
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("medlab", appauthor=False)) / "datasets"
-
-
 def _check_options(card: DatasetCard, options: dict[str, Any]) -> None:
     unknown = sorted(set(options) - set(card.options))
     if unknown:
@@ -102,6 +94,18 @@ def _check_options(card: DatasetCard, options: dict[str, Any]) -> None:
         raise TypeError(
             f"load({card.name!r}) got unknown option(s) {unknown}; valid options: {valid}"
         )
+
+
+def _split_options(
+    card: DatasetCard, options: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(fetch options, loader options)``: what chooses files, and what the parser takes."""
+    _check_options(card, options)
+    if card.kind == "synthetic":  # no files: every option is the generator's
+        return {}, dict(options)
+    fetching = {k: v for k, v in options.items() if k in _fetch.FETCH_OPTIONS}
+    parsing = {k: v for k, v in options.items() if k not in _fetch.FETCH_OPTIONS}
+    return fetching, parsing
 
 
 def load(name: str, **options: Any) -> Dataset:
@@ -129,21 +133,24 @@ def load(name: str, **options: Any) -> Dataset:
     TypeError
         An option the dataset does not have.
     medlab.errors.DatasetNotAvailableError
-        A downloadable dataset that is not cached and cannot be downloaded; the
-        message says which URL to download and where to put the file.
+        A dataset that is neither installed nor cached and cannot be fetched; the
+        message says what to download and where to put it.
     medlab.errors.ChecksumError
-        A downloaded or user-supplied file with the wrong MD5.
+        A downloaded or user-supplied file with the wrong checksum.
     """
+    from medlab.datasets._loaders import LOADERS
+
     card = get_card(name)
-    _check_options(card, options)
-    return card.get_loader()(**card.loader_args, **options)
+    fetching, parsing = _split_options(card, options)
+    files = _fetch.fetch(card, **fetching) if card.kind != "synthetic" else {}
+    return LOADERS[card.name](files, **parsing)
 
 
 def fetch(name: str, **options: Any) -> builtins.list[Path]:
     """Make the files of dataset ``name`` available locally and return their paths.
 
     For downloadable datasets this downloads (or copies from ``path=``) into
-    :func:`cache_dir`, verifying the MD5. For bundled data it only locates the
+    :func:`cache_dir`, verifying the checksum. For bundled data it only locates the
     files inside the installed packages; synthetic data has no files (``[]``).
 
     Parameters
@@ -159,29 +166,29 @@ def fetch(name: str, **options: Any) -> builtins.list[Path]:
     list of pathlib.Path
     """
     card = get_card(name)
-    _check_options(card, options)
+    fetching, _ = _split_options(card, options)
     if card.kind == "synthetic":
         return []
-    if card.kind == "bundled":
-        from medlab.datasets.real import bundled_path
-
-        return [bundled_path(f.package, f.path) for f in card.files if f.package]
-    from medlab.datasets.medmnist import fetch_file
-
-    params = inspect.signature(fetch_file).parameters
-    chosen = {k: v for k, v in options.items() if k in params}
-    return [fetch_file(card, **chosen)]
+    return builtins.list(_fetch.fetch(card, **fetching).values())
 
 
-def available(name: str, **options: Any) -> bool:
+def available(name: str, size: int | None = None, **options: Any) -> bool:
     """Whether :func:`load` would work without the network.
 
-    ``True`` for bundled and synthetic data; for downloads, whether the file
-    (for the given ``size``) is already in :func:`cache_dir`.
+    ``True`` for synthetic data, and for installed, cached or extracted files that
+    pass their checksum (checked once, then remembered).
+
+    Parameters
+    ----------
+    name : str
+        A dataset name.
+    size : int, optional
+        For datasets offered in several image sizes: which one (default the smallest).
+    **options
+        Other :func:`load` options (they do not change the answer).
     """
     card = get_card(name)
-    if card.kind != "download":
+    _check_options(card, {**options, **({"size": size} if size is not None else {})})
+    if card.kind == "synthetic":
         return True
-    from medlab.datasets.medmnist import cached_path
-
-    return cached_path(card, options.get("size", 28)).is_file()
+    return _fetch.is_available(card, size)

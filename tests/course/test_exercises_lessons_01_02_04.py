@@ -39,7 +39,7 @@ def ct():
 
 @pytest.fixture(scope="module")
 def mri():
-    from medlab.datasets.real import bundled_path
+    from medlab.datasets import bundled_path
     from medlab.io import read_nifti
 
     return read_nifti(bundled_path(

@@ -127,7 +127,7 @@ def _mni_affine() -> np.ndarray:
     """The voxel-to-world affine of the 1 mm MNI152 T1 file shipped by nilearn."""
     import nibabel as nib
 
-    from medlab.datasets.real import bundled_path
+    from medlab.datasets import bundled_path
 
     path = bundled_path(
         "nilearn", "datasets/data/mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz"
