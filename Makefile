@@ -56,6 +56,8 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+	cd extension && PATH="$(abspath $(BIN)):$$PATH" jlpm install --immutable >/dev/null
+	cd extension && PATH="$(abspath $(BIN)):$$PATH" jlpm lint:check
 
 test-python: install
 	$(BIN)/pytest tests
