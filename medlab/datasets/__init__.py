@@ -103,8 +103,11 @@ def _split_options(
     _check_options(card, options)
     if card.kind == "synthetic":  # no files: every option is the generator's
         return {}, dict(options)
-    fetching = {k: v for k, v in options.items() if k in _fetch.FETCH_OPTIONS}
-    parsing = {k: v for k, v in options.items() if k not in _fetch.FETCH_OPTIONS}
+    # size chooses a file only where the card offers sizes as files (MedMNIST); elsewhere
+    # (e.g. chest_xray_real) it is the loader's resize option
+    chooses_files = set(_fetch.FETCH_OPTIONS) - (set() if card.sizes else {"size"})
+    fetching = {k: v for k, v in options.items() if k in chooses_files}
+    parsing = {k: v for k, v in options.items() if k not in chooses_files}
     return fetching, parsing
 
 
@@ -191,4 +194,4 @@ def available(name: str, size: int | None = None, **options: Any) -> bool:
     _check_options(card, {**options, **({"size": size} if size is not None else {})})
     if card.kind == "synthetic":
         return True
-    return _fetch.is_available(card, size)
+    return _fetch.is_available(card, size if card.sizes else None)

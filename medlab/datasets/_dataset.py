@@ -107,6 +107,9 @@ class Dataset(Mapping):
 
     def __repr__(self) -> str:
         tag = "SYNTHETIC" if self.synthetic else "real"
+        patients = self.meta.get("patients")
+        if not self.synthetic and isinstance(patients, int):
+            tag += f", {patients} patient" + ("s" if patients != 1 else "")
         parts = [f"{k}: {_describe(v)}" for k, v in self._data.items()]
         spacing = f", spacing={self.spacing}" if self.spacing is not None else ""
         return f"<Dataset {self.name!r} ({tag}{spacing}) " + "{" + ", ".join(parts) + "}>"

@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 #: The options of :func:`medlab.datasets.load` that choose and fetch files (the
-#: others go to the loader); ``size`` only for datasets with size variants.
+#: others go to the loader); ``size`` only for datasets whose sizes are separate files.
 FETCH_OPTIONS = ("size", "path", "download")
 
 _CHUNK = 1 << 20

@@ -16,7 +16,7 @@ import numpy as np
 from medlab.datasets._cards import get_card
 from medlab.datasets._dataset import Dataset
 
-__all__ = ["mni152", "pydicom_ct", "pydicom_mr", "retina"]
+__all__ = ["dicom_samples", "mni152", "pydicom_ct", "pydicom_mr", "retina"]
 
 
 def _block_mean(volume: np.ndarray, factor: int) -> np.ndarray:
@@ -199,6 +199,42 @@ def pydicom_mr(files: Mapping[str, Path]) -> Dataset:
     Ships in the pydicom wheel; no network. Licence as for :func:`pydicom_ct`.
     """
     return _read_dicom_slice("pydicom_mr", files["MR_small.dcm"])
+
+
+_DICOM_SAMPLES = {"chest_radiograph": "RG1_UNCR.dcm", "head_ct": "693_UNCR.dcm"}
+
+
+def dicom_samples(files: Mapping[str, Path], case: str = "chest_radiograph") -> Dataset:
+    """A real chest radiograph (CR, MONOCHROME1) or head CT slice from pydicom-data.
+
+    Parameters
+    ----------
+    files : mapping of str to Path
+        The two DICOM files (fetched and verified), by name.
+    case : {"chest_radiograph", "head_ct"}
+        Which file (default the radiograph).
+
+    Returns
+    -------
+    Dataset
+        ``image`` : float32, (1955, 1841) stored values of the radiograph (MONOCHROME1:
+        high values are dark) or (512, 512) HU of the head CT. ``ds.meta`` holds the main
+        DICOM tags (``PhotometricInterpretation``, ``WindowCenter`` ...) and the path;
+        ``ds.spacing`` is the pixel spacing, or ``None`` when the file gives none (the
+        radiograph's PixelSpacing is 0/0).
+
+    Notes
+    -----
+    Real data from pydicom's external test files (pydicom-data 1.0.0, MIT); the head CT
+    belongs to the CQ500 collection (CC BY-NC-SA 4.0). See the card.
+    """
+    if case not in _DICOM_SAMPLES:
+        raise ValueError(f"case must be one of {list(_DICOM_SAMPLES)}, got {case!r}")
+    ds = _read_dicom_slice("dicom_samples", files[_DICOM_SAMPLES[case]])
+    if ds.spacing is not None and not all(s > 0 for s in ds.spacing):
+        ds.spacing = None  # 0/0 in the header: unknown
+    ds.meta["case"] = case
+    return ds
 
 
 def retina(files: Mapping[str, Path]) -> Dataset:

@@ -1,0 +1,137 @@
+"""The real datasets fetched once from registry packages, loaded offline from the cache.
+
+`make install` fetches them (`medlab datasets fetch --all`); these tests block the network
+and read them from the user's cache, comparing with independent readers (SimpleITK for NRRD,
+pydicom for DICOM, scikit-image for JPEG) and with pyradiomics' own numbers for the same
+cases.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _network import block_network
+
+from medlab import datasets
+
+PACKAGED = ("lung_ct_tumours", "brain_mr_lesions", "radiomics_baseline", "chest_xray_real",
+            "dicom_samples")
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    block_network(monkeypatch)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fetched():
+    missing = [name for name in PACKAGED if not datasets.available(name)]
+    if missing:
+        pytest.fail(
+            f"real datasets not in the cache: {missing}; run `medlab datasets fetch --all` "
+            "(make install does)"
+        )
+
+
+@pytest.mark.parametrize(
+    ("case", "shape", "spacing", "voxels", "volume_ml"),
+    [
+        ("lung1", (48, 512, 512), (5.0, 0.5703125, 0.5703125), 837, 1.36),
+        ("lung2", (61, 512, 512), (5.0, 0.6269531, 0.6269531), 24644, 48.4),
+    ],
+)
+def test_lung_ct_cases_are_in_hounsfield_units_with_their_expert_masks(
+    case, shape, spacing, voxels, volume_ml
+):
+    ds = datasets.load("lung_ct_tumours", case=case)
+    assert ds.ct.shape == shape and ds.ct.dtype == np.float32
+    assert ds.tumour.shape == shape and ds.tumour.dtype == bool
+    assert ds.spacing == pytest.approx(spacing, rel=1e-6)
+    assert ds.ct.min() == -1024.0 and 1500 < ds.ct.max() < 3100  # air ... cortical bone/metal
+    assert int(ds.tumour.sum()) == voxels
+    assert ds.meta["lesion_volume_ml"] == pytest.approx(volume_ml, abs=0.05)
+    # a solid lesion: soft-tissue density inside the mask, lung all around it
+    assert -300 < float(np.median(ds.ct[ds.tumour])) < 100
+    assert not ds.synthetic and "real, 1 patient" in repr(ds)
+
+
+@pytest.mark.parametrize(("name", "case"), [("lung_ct_tumours", "lung2"), ("brain_mr_lesions", "brain1")])
+def test_nrrd_volumes_match_simpleitk_in_the_course_orientation(name, case):
+    sitk = pytest.importorskip("SimpleITK")
+    ds = datasets.load(name, case=case)
+    image_file = ds.meta["paths"]["image"]
+    img = sitk.ReadImage(image_file)
+    ref = sitk.GetArrayFromImage(img).astype(np.float32)  # (z, y, x) in index order
+    direction = np.asarray(img.GetDirection()).reshape(3, 3)
+    # SimpleITK keeps the file's index order; ours runs toward +S, +P, +L (LPS): flip
+    # the axes whose direction cosine is negative
+    for axis, (row, sign) in enumerate(((2, direction[2, 2]), (1, direction[1, 1]),
+                                        (0, direction[0, 0]))):
+        assert abs(direction[row, row]) == pytest.approx(1.0)
+        if sign < 0:
+            ref = np.flip(ref, axis=axis)
+    volume = ds.ct if name == "lung_ct_tumours" else ds.mr
+    np.testing.assert_array_equal(volume, ref)
+    assert ds.spacing == pytest.approx(tuple(reversed(img.GetSpacing())))
+    # index (0, 0, 0) of our array is the world point SimpleITK gives for its first voxel
+    # along the flipped axes; compare in RAS (ITK is LPS)
+    index = [0, 0, 0]
+    for axis, sign in zip((2, 1, 0), (direction[2, 2], direction[1, 1], direction[0, 0]), strict=True):
+        if sign < 0:
+            index[axis] = img.GetSize()[axis] - 1
+    lps = np.asarray(img.TransformIndexToPhysicalPoint(index))
+    np.testing.assert_allclose(ds.affine[:3, 3], lps * [-1, -1, 1], atol=1e-4)
+
+
+def test_mask_volumes_agree_with_pyradiomics_baseline():
+    base = datasets.load("radiomics_baseline")
+    for case in ("lung1", "lung2"):
+        ds = datasets.load("lung_ct_tumours", case=case)
+        voxel_mm3 = float(np.prod(ds.spacing))
+        assert base.features[case]["original_shape_VoxelVolume"] == pytest.approx(
+            ds.tumour.sum() * voxel_mm3, rel=1e-6
+        )
+        assert base.features[case]["original_firstorder_Maximum"] == pytest.approx(
+            float(ds.ct[ds.tumour].max())
+        )
+    assert set(base.features) == {"brain1", "brain2", "breast1", "lung1", "lung2"}
+    assert "binWidth': 25" in base.settings["lung1"]
+
+
+def test_real_chest_radiographs_decode_like_scikit_image():
+    from skimage import io
+
+    ds = datasets.load("chest_xray_real", size=64)
+    assert len(ds.images) == 16 and ds.y.tolist().count(0) == 8 and ds.y.tolist().count(1) == 8
+    assert ds.x.shape == (16, 64, 64, 1) and ds.x.dtype == np.float32
+    assert 0.0 <= ds.x.min() and ds.x.max() <= 1.0
+    assert ds.meta["patients"] == 15 and "real, 15 patients" in repr(ds)
+    folder = ds.meta["folder"]
+    for image, name in zip(ds.images[:3], ds.filenames[:3], strict=True):
+        ref = io.imread(f"{folder}/{name}", as_gray=True)
+        ref = ref / 255.0 if ref.max() > 1 else ref
+        assert np.abs(image - ref).max() < 2 / 255  # same pixels, up to grey conversion
+    # the shortcut the card warns about: image size alone nearly separates the classes
+    from sklearn.metrics import roc_auc_score
+
+    pixels = ds.original_shapes.prod(axis=1)
+    assert pixels[ds.y == 0].mean() > 1.5 * pixels[ds.y == 1].mean()
+    assert roc_auc_score(ds.y, -pixels) == pytest.approx(0.906, abs=0.001)
+
+
+def test_dicom_samples_match_pydicom():
+    import pydicom
+
+    cr = datasets.load("dicom_samples")
+    ref = pydicom.dcmread(cr.meta["path"])
+    assert cr.image.shape == (1955, 1841) and cr.spacing is None
+    assert cr.meta["PhotometricInterpretation"] == "MONOCHROME1"
+    np.testing.assert_array_equal(cr.image, ref.pixel_array.astype(np.float32))
+    ct = datasets.load("dicom_samples", case="head_ct")
+    assert ct.spacing == pytest.approx((0.478516, 0.478516))
+    assert ct.image.min() < -900 and ct.image.max() > 1000  # air and bone, in HU
+
+
+def test_bad_case_names_are_refused_clearly():
+    with pytest.raises(ValueError, match=r"case must be one of \['lung1', 'lung2'\]"):
+        datasets.load("lung_ct_tumours", case="lung3")
