@@ -6,7 +6,7 @@ rate), :func:`ppv` (precision), :func:`npv`, :func:`roc_curve`, :func:`roc_auc`,
 :func:`classification_report`.
 
 Segmentation (boolean masks of any shape): :func:`dice`, :func:`iou`, and
-:func:`hausdorff_distance`.
+:func:`hausdorff_distance_mm`.
 
 Every metric has a defined answer when its denominator is zero: two empty masks
 agree perfectly (Dice = IoU = 1 by default, set by ``empty=``); a rate with no
@@ -26,7 +26,7 @@ __all__ = [
     "classification_report",
     "confusion_matrix",
     "dice",
-    "hausdorff_distance",
+    "hausdorff_distance_mm",
     "iou",
     "npv",
     "ppv",
@@ -216,27 +216,27 @@ def classification_report(
 # --------------------------------------------------------------------------- segmentation
 
 
-def _masks(truth, pred):
-    a = np.asarray(truth)
-    b = np.asarray(pred)
+def _masks(y_true, y_pred):
+    a = np.asarray(y_true)
+    b = np.asarray(y_pred)
     if a.shape != b.shape:
         raise ValueError(f"masks differ in shape: {a.shape} and {b.shape}")
-    for name, m in (("truth", a), ("pred", b)):
+    for name, m in (("y_true", a), ("y_pred", b)):
         if m.dtype != bool and m.size and not np.all(np.isin(m, (0, 1))):
             raise ValueError(
                 f"{name} must be a binary mask (bool or 0/1); threshold probabilities first "
-                "(e.g. pred >= 0.5)"
+                "(e.g. y_pred >= 0.5)"
             )
     return a.astype(bool), b.astype(bool)
 
 
-def dice(truth: ArrayLike, pred: ArrayLike, *, empty: float = 1.0) -> float:
+def dice(y_true: ArrayLike, y_pred: ArrayLike, *, empty: float = 1.0) -> float:
     """Dice similarity coefficient, 2|A∩B| / (|A| + |B|).
 
     Parameters
     ----------
-    truth, pred : array_like
-        Binary masks of the same shape (bool or 0/1).
+    y_true, y_pred : array_like
+        Binary masks of the same shape (bool or 0/1): the reference and the prediction.
     empty : float
         The value when both masks are empty (default 1: they agree perfectly).
 
@@ -245,28 +245,28 @@ def dice(truth: ArrayLike, pred: ArrayLike, *, empty: float = 1.0) -> float:
     float
         In [0, 1].
     """
-    a, b = _masks(truth, pred)
+    a, b = _masks(y_true, y_pred)
     total = int(a.sum()) + int(b.sum())
     if total == 0:
         return float(empty)
     return 2.0 * int(np.logical_and(a, b).sum()) / total
 
 
-def iou(truth: ArrayLike, pred: ArrayLike, *, empty: float = 1.0) -> float:
+def iou(y_true: ArrayLike, y_pred: ArrayLike, *, empty: float = 1.0) -> float:
     """Intersection over union (Jaccard index), |A∩B| / |A∪B|; ``empty`` when both are empty.
 
     Related to Dice by IoU = Dice / (2 − Dice).
     """
-    a, b = _masks(truth, pred)
+    a, b = _masks(y_true, y_pred)
     union = int(np.logical_or(a, b).sum())
     if union == 0:
         return float(empty)
     return int(np.logical_and(a, b).sum()) / union
 
 
-def hausdorff_distance(
-    truth: ArrayLike,
-    pred: ArrayLike,
+def hausdorff_distance_mm(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
     spacing: tuple[float, ...] | None = None,
     *,
     percentile: float = 100.0,
@@ -275,8 +275,8 @@ def hausdorff_distance(
 
     Parameters
     ----------
-    truth, pred : array_like
-        Binary masks.
+    y_true, y_pred : array_like
+        Binary masks: the reference and the prediction.
     spacing : tuple of float, optional
         Pixel/voxel size in mm per axis (default 1).
     percentile : float
@@ -289,7 +289,7 @@ def hausdorff_distance(
     """
     from scipy import ndimage
 
-    a, b = _masks(truth, pred)
+    a, b = _masks(y_true, y_pred)
     if not a.any() and not b.any():
         return 0.0
     if not a.any() or not b.any():

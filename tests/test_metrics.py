@@ -111,12 +111,12 @@ def test_masks_must_be_binary_and_same_shape():
         metrics.iou(np.ones((2, 2)), np.ones((2, 3)))
 
 
-def test_hausdorff_distance_in_mm():
+def test_hausdorff_distance_mm():
     a = np.zeros((20, 20), bool)
     b = np.zeros((20, 20), bool)
     a[5:10, 5:10] = True
     b[5:10, 8:13] = True  # shifted 3 columns
-    assert metrics.hausdorff_distance(a, b) == pytest.approx(3.0)
-    assert metrics.hausdorff_distance(a, b, spacing=(1.0, 0.5)) == pytest.approx(1.5)
-    assert metrics.hausdorff_distance(a, a) == 0.0
-    assert metrics.hausdorff_distance(a, np.zeros_like(a)) == float("inf")
+    assert metrics.hausdorff_distance_mm(a, b) == pytest.approx(3.0)
+    assert metrics.hausdorff_distance_mm(a, b, spacing=(1.0, 0.5)) == pytest.approx(1.5)
+    assert metrics.hausdorff_distance_mm(a, a) == 0.0
+    assert metrics.hausdorff_distance_mm(a, np.zeros_like(a)) == float("inf")
