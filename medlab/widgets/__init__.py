@@ -17,6 +17,7 @@ last expression of a cell::
 ``TrainingMonitor``         Keras callback: live training/validation curves in one display
 ``ThresholdExplorer``       ROC curve with a movable operating point and confusion matrix
 ``ScatterExplorer``         2D embeddings (PCA/t-SNE) of a cohort, linked to its images
+``open_scan``               any DICOM file/folder, NIfTI or NRRD file in the right viewer
 ==========================  ================================================================
 
 Widgets render images in NumPy and send PNG bytes (no matplotlib per update), so a
@@ -39,6 +40,7 @@ __all__ = [
     "ThresholdExplorer",
     "TrainingMonitor",
     "VolumeViewer",
+    "open_scan",
 ]
 
 _WHERE = {
@@ -52,6 +54,7 @@ _WHERE = {
     "TrainingMonitor": "training_monitor",
     "ThresholdExplorer": "threshold_explorer",
     "ScatterExplorer": "scatter_explorer",
+    "open_scan": "scan_viewer",
 }
 
 
