@@ -6,6 +6,11 @@ answer (a value or a function) and returns a list of :class:`Item` (one line of
 feedback each, passed or not); the exercise passes when every item passes. Checkers
 describe what is expected (shape, type, value range) and never reveal the solution.
 
+Most checkers are declared, not written: :mod:`._declarative` holds the common shape
+(cases, a reference, a table of known mistakes and their messages), and :mod:`._learner`
+is the one place that calls the learner's code and turns what it returns into plain
+values before anything is compared.
+
 To add exercises for lesson ``NN``, create ``lessonNN.py`` defining ``EXERCISES``;
 :func:`get` finds it from the id prefix.
 """

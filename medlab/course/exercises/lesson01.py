@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
 
 import numpy as np
 
-from medlab.course.exercises import ExerciseDef, Item, NotAttempted
+from medlab.course.exercises import ExerciseDef
+from medlab.course.exercises._declarative import (
+    Array,
+    FunctionCheck,
+    Mistake,
+    Numbers,
+    ValueCheck,
+)
 
 __all__ = ["EXERCISES"]
 
-
-def _as_vector(answer: Any, n: int, name: str) -> tuple[list[Item], np.ndarray | None]:
-    """Feedback on ``answer`` being ``n`` numbers; the float array when it is."""
-    if answer is None or answer is Ellipsis:
-        raise NotAttempted
-    try:
-        values = np.asarray(answer, dtype=np.float64)
-    except (TypeError, ValueError):
-        return [Item(False, f"`{name}` should be {n} numbers, found {type(answer).__name__}")], None
-    if values.shape != (n,):
-        extra = ""
-        if values.shape == (n + 1,):
-            extra = " (drop the homogeneous coordinate, the trailing 1)"
-        return [Item(False, f"`{name}` should hold {n} numbers, found shape {values.shape}{extra}")
-                ], None
-    if not np.all(np.isfinite(values)):
-        return [Item(False, f"`{name}` contains NaN or infinite values")], None
-    return [Item(True, f"`{name}` holds {n} numbers")], values
+_HOMOGENEOUS = Mistake("drop the homogeneous coordinate, the trailing 1",
+                       when=lambda got, want, *_: got.shape == (np.size(want) + 1,))
 
 
 # --------------------------------------------------------------------------- 01.fov
@@ -45,78 +35,68 @@ def _ct_geometry() -> tuple[tuple[int, int], tuple[float, float], float]:
     return (int(ds.Rows), int(ds.Columns)), spacing, float(ds.SliceThickness)
 
 
-def check_fov(answer: Any) -> list[Item]:
-    """The physical size (rows, columns) in mm of CT_small.dcm."""
-    (rows, cols), (dr, dc), thickness = _ct_geometry()
-    items, values = _as_vector(answer, 2, "fov_mm")
-    if values is None:
-        return items
-    expected = np.array([rows * dr, cols * dc])
-    if np.allclose(values, expected, atol=0.01):
-        items.append(Item(True, f"the image covers {expected[0]:.1f} × {expected[1]:.1f} mm"))
-        return items
-    found = f"you found {values[0]:.4g} × {values[1]:.4g}"
-    if np.allclose(values, [rows, cols]):
-        message = "these are pixel counts, not millimetres: use the pixel spacing"
-    elif np.allclose(values, [rows / dr, cols / dc], rtol=1e-3):
-        message = "PixelSpacing is millimetres per pixel: multiply, do not divide"
-    elif np.allclose(values, [rows * thickness, cols * thickness]):
-        message = "SliceThickness is the size across the slice; in-plane size uses PixelSpacing"
-    elif np.allclose(values, [dr, dc]):
-        message = "that is the size of one pixel; the image has many"
-    else:
-        message = "the physical size should be a few centimetres on each side"
-    items.append(Item(False, f"{message} ({found} mm)"))
-    return items
+# fov_mm: the physical size (rows, columns) in mm of CT_small.dcm
+check_fov = ValueCheck(
+    "fov_mm",
+    given=_ct_geometry,
+    reference=lambda shape, spacing, thickness: np.multiply(shape, spacing),
+    expect=Numbers(2, shape_mistakes=[_HOMOGENEOUS]),
+    close=partial(np.allclose, atol=0.01),
+    mistakes=(
+        Mistake("these are pixel counts, not millimetres: use the pixel spacing",
+                like=lambda shape, spacing, thickness: np.array(shape, float)),
+        Mistake("PixelSpacing is millimetres per pixel: multiply, do not divide",
+                like=lambda shape, spacing, thickness: np.divide(shape, spacing),
+                close=partial(np.allclose, rtol=1e-3)),
+        Mistake("SliceThickness is the size across the slice; in-plane size uses PixelSpacing",
+                like=lambda shape, spacing, thickness: np.multiply(shape, thickness)),
+        Mistake("that is the size of one pixel; the image has many",
+                like=lambda shape, spacing, thickness: np.array(spacing)),
+    ),
+    otherwise="the physical size should be a few centimetres on each side",
+    detail=lambda got, *_: f" (you found {got[0]:.4g} × {got[1]:.4g} mm)",
+    passed=lambda got, want, *_: f"the image covers {want[0]:.1f} × {want[1]:.1f} mm",
+)
 
 
 # --------------------------------------------------------------------------- 01.window
 
 
-def check_window(answer: Any) -> list[Item]:
-    """A function ``(hu, center, width) -> [0, 1] array`` that matches medlab.preprocess.window."""
+def _window(hu: np.ndarray, center: float, width: float) -> np.ndarray:
     from medlab.preprocess import window
 
-    if answer is None or answer is Ellipsis:
-        raise NotAttempted
-    if not callable(answer):
-        return [Item(False, f"`my_window` should be a function, found {type(answer).__name__}")]
-    items = [Item(True, "`my_window` is a function")]
-    hu = np.linspace(-1200.0, 1500.0, 541).reshape(1, -1).repeat(2, axis=0)
-    cases = [(-600.0, 1500.0), (40.0, 400.0), (400.0, 1800.0), (40.0, 80.0)]
-    for center, width in cases:
-        try:
-            out = np.asarray(answer(hu.copy(), center, width), dtype=np.float64)
-        except NotImplementedError:
-            raise
-        except Exception as exc:
-            items.append(Item(False, f"my_window(hu, {center:g}, {width:g}) raised "
-                                     f"{type(exc).__name__}: {exc}"))
-            return items
-        expected = window(hu, center, width).astype(np.float64)
-        if out.shape != hu.shape:
-            items.append(Item(False, f"the output should have the input's shape {hu.shape}, "
-                                     f"found {out.shape}"))
-            return items
-        if np.allclose(out, expected, atol=1e-5):
-            continue
-        low, high = center - width / 2, center + width / 2
-        if out.min() < -1e-6 or out.max() > 1 + 1e-6:
-            message = ("values should stay in [0, 1]: clip everything below the window to 0 "
-                       f"and above it to 1 (found {out.min():.3g} to {out.max():.3g})")
-        elif np.allclose(out, np.clip((hu - center) / width, 0, 1), atol=1e-5):
-            message = "the window starts at center − width/2, not at center"
-        elif np.allclose(out, np.clip((hu - low) / (width / 2), 0, 1), atol=1e-5):
-            message = "the window spans the whole width, not half of it"
-        elif np.allclose(out * 255, expected * 255, atol=0.51) and out.max() <= 1:
-            message = "values are rounded: keep them as floats"
-        else:
-            message = (f"with center {center:g} and width {width:g}, {low:g} HU should map to 0, "
-                       f"{center:g} HU to 0.5 and {high:g} HU to 1")
-        items.append(Item(False, message))
-        return items
-    items.append(Item(True, "matches the lung, soft-tissue, bone and brain windows"))
-    return items
+    return window(hu, center, width).astype(np.float64)
+
+
+_HU = np.linspace(-1200.0, 1500.0, 541).reshape(1, -1).repeat(2, axis=0)
+
+# my_window(hu, center, width) -> [0, 1] array, as medlab.preprocess.window
+check_window = FunctionCheck(
+    "my_window",
+    cases=[(_HU, -600.0, 1500.0), (_HU, 40.0, 400.0), (_HU, 400.0, 1800.0), (_HU, 40.0, 80.0)],
+    reference=_window,
+    call=lambda hu, c, w: f"my_window(hu, {c:g}, {w:g})",
+    returns=Array(wrong_shape=lambda got, want, *_: f"the output should have the input's "
+                                                    f"shape {want.shape}, found {got.shape}"),
+    close=partial(np.allclose, atol=1e-5),
+    mistakes=(
+        Mistake(lambda got, *_: "values should stay in [0, 1]: clip everything below the window "
+                                f"to 0 and above it to 1 (found {got.min():.3g} to "
+                                f"{got.max():.3g})",
+                when=lambda got, *_: got.min() < -1e-6 or got.max() > 1 + 1e-6),
+        Mistake("the window starts at center − width/2, not at center",
+                like=lambda hu, c, w: np.clip((hu - c) / w, 0, 1)),
+        Mistake("the window spans the whole width, not half of it",
+                like=lambda hu, c, w: np.clip((hu - (c - w / 2)) / (w / 2), 0, 1)),
+        Mistake("values are rounded: keep them as floats",
+                when=lambda got, want, *_: np.allclose(got * 255, want * 255, atol=0.51)
+                and got.max() <= 1),
+    ),
+    otherwise=lambda got, want, hu, c, w: f"with center {c:g} and width {w:g}, {c - w / 2:g} HU "
+                                          f"should map to 0, {c:g} HU to 0.5 and {c + w / 2:g} "
+                                          "HU to 1",
+    passed="matches the lung, soft-tissue, bone and brain windows",
+)
 
 
 # --------------------------------------------------------------------------- 01.voxel_index
@@ -135,26 +115,28 @@ def _mni_affine() -> np.ndarray:
     return np.asarray(nib.load(str(path)).affine, dtype=np.float64)
 
 
-def check_voxel_index(answer: Any) -> list[Item]:
-    """The (i, j, k) voxel index of world point (0, 0, 0) mm in the 1 mm MNI152 volume."""
-    affine = _mni_affine()
-    items, values = _as_vector(answer, 3, "origin_index")
-    if values is None:
-        return items
-    expected = (np.linalg.inv(affine) @ np.array([0.0, 0.0, 0.0, 1.0]))[:3]
-    if np.allclose(values, expected, atol=1e-3):
-        items.append(Item(True, "the voxel index maps back to (0, 0, 0) mm through the affine"))
-        return items
-    back = (affine @ np.append(values, 1.0))[:3]
-    found = f"your index maps to ({back[0]:.4g}, {back[1]:.4g}, {back[2]:.4g}) mm"
-    if np.allclose(values, affine[:3, 3]):
-        message = "that is the world position of voxel (0, 0, 0), the opposite question"
-    elif np.allclose(values, -affine[:3, 3]) and not np.allclose(affine[:3, :3], np.eye(3)):
-        message = "close: the rotation/scaling part of the affine matters too"
-    else:
-        message = "the index should map to (0, 0, 0) mm through the affine"
-    items.append(Item(False, f"{message}; {found}"))
-    return items
+def _world_mm(affine: np.ndarray, index: np.ndarray) -> np.ndarray:
+    return (affine @ np.append(index, 1.0))[:3]
+
+
+# origin_index: the (i, j, k) voxel index of world point (0, 0, 0) mm in the 1 mm MNI152 volume
+check_voxel_index = ValueCheck(
+    "origin_index",
+    given=lambda: (_mni_affine(),),
+    reference=lambda affine: (np.linalg.inv(affine) @ np.array([0.0, 0.0, 0.0, 1.0]))[:3],
+    expect=Numbers(3, shape_mistakes=[_HOMOGENEOUS]),
+    close=partial(np.allclose, atol=1e-3),
+    mistakes=(
+        Mistake("that is the world position of voxel (0, 0, 0), the opposite question",
+                like=lambda affine: affine[:3, 3]),
+        Mistake("close: the rotation/scaling part of the affine matters too",
+                like=lambda affine: -affine[:3, 3]),
+    ),
+    otherwise="the index should map to (0, 0, 0) mm through the affine",
+    detail=lambda got, want, affine: "; your index maps to ({:.4g}, {:.4g}, {:.4g}) mm".format(
+        *_world_mm(affine, got)),
+    passed="the voxel index maps back to (0, 0, 0) mm through the affine",
+)
 
 
 EXERCISES = (

@@ -6,28 +6,14 @@ with independent references (SciPy, scikit-image, NumPy).
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
 import numpy as np
 
-from medlab.course.exercises import ExerciseDef, Item
-from medlab.course.exercises._functions import call_safely, require_function
+from medlab.course.exercises import ExerciseDef
+from medlab.course.exercises._declarative import Array, FunctionCheck, Mistake, Number
 
 __all__ = ["EXERCISES"]
-
-
-def _as_image(value: Any, shape: tuple[int, ...], name: str) -> tuple[np.ndarray | None, Item]:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None, Item(False, f"`{name}` should return an array, found {type(value).__name__}")
-    if arr.shape != shape:
-        detail = ""
-        if arr.ndim == 2 and all(a < s for a, s in zip(arr.shape, shape, strict=True)):
-            detail = ": the output should be the same size as the input (pad the border first)"
-        return None, Item(False, f"the output should have shape {shape}, found {arr.shape}"
-                                 f"{detail}")
-    return arr, Item(True, f"the output has the input's shape {shape}")
 
 
 # --------------------------------------------------------------------------- 02.convolve
@@ -40,128 +26,148 @@ def _convolve_cases() -> list[tuple[np.ndarray, np.ndarray]]:
     return [(image, sobel_x), (image, rng.normal(size=(5, 5)))]
 
 
-def check_convolve(answer: Any) -> list[Item]:
-    """``convolve(image, kernel)``: true 2D convolution, same size, reflected borders."""
+def _convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     from scipy import ndimage
 
-    items = require_function(answer, "convolve")
-    if not items[0].ok:
-        return items
-    for image, kernel in _convolve_cases():
-        value, error = call_safely(answer, "convolve", image, kernel)
-        if error is not None:
-            return [*items, error]
-        out, shape_item = _as_image(value, image.shape, "convolve")
-        if out is None:
-            return [*items, shape_item]
-        expected = ndimage.convolve(image, kernel, mode="reflect")
-        if np.allclose(out, expected, atol=1e-6):
-            continue
-        inner = (slice(kernel.shape[0] // 2, -(kernel.shape[0] // 2)),
-                 slice(kernel.shape[1] // 2, -(kernel.shape[1] // 2)))
-        if np.allclose(out, ndimage.correlate(image, kernel, mode="reflect"), atol=1e-6):
-            message = ("this is correlation (what Conv2D computes): convolution flips the kernel "
-                       "in both directions first")
-        elif np.allclose(out[inner], expected[inner], atol=1e-6):
-            message = ("the interior is right but the border is not: pad by mirroring, the edge "
-                       "pixel included (SciPy's mode='reflect')")
-        elif np.allclose(out[inner], ndimage.correlate(image, kernel, mode="reflect")[inner],
-                         atol=1e-6):
-            message = ("the kernel is not flipped (that is correlation), and the border "
-                       "padding differs too")
-        else:
-            message = "the values differ from scipy.ndimage.convolve"
-        return [*items, shape_item, Item(False, f"{message} (kernel {kernel.shape[0]}×"
-                                                f"{kernel.shape[1]})")]
-    items.append(Item(True, "equals scipy.ndimage.convolve for a 3×3 and a 5×5 kernel, "
-                            "borders included"))
-    return items
+    return ndimage.convolve(image, kernel, mode="reflect")
+
+
+def _correlate(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    from scipy import ndimage
+
+    return ndimage.correlate(image, kernel, mode="reflect")
+
+
+def _inner(kernel: np.ndarray) -> tuple[slice, slice]:
+    """The pixels whose neighbourhood does not cross the border."""
+    (kh, kw) = kernel.shape
+    return slice(kh // 2, -(kh // 2)), slice(kw // 2, -(kw // 2))
+
+
+_within_1e6 = partial(np.allclose, atol=1e-6)
+
+# convolve(image, kernel): true 2D convolution, same size, reflected borders
+check_convolve = FunctionCheck(
+    "convolve",
+    cases=_convolve_cases,
+    reference=_convolve,
+    returns=Array(
+        wrong_shape=lambda got, want, *_: f"the output should have shape {want.shape}, "
+                                          f"found {got.shape}",
+        shape_mistakes=[
+            Mistake("the output should be the same size as the input (pad the border first)",
+                    when=lambda got, want, *_: got.ndim == 2
+                    and all(a < s for a, s in zip(got.shape, want.shape, strict=True))),
+        ],
+    ),
+    close=_within_1e6,
+    mistakes=(
+        Mistake("this is correlation (what Conv2D computes): convolution flips the kernel in "
+                "both directions first", like=_correlate),
+        Mistake("the interior is right but the border is not: pad by mirroring, the edge pixel "
+                "included (SciPy's mode='reflect')",
+                when=lambda got, want, image, kernel: _within_1e6(got[_inner(kernel)],
+                                                                  want[_inner(kernel)])),
+        Mistake("the kernel is not flipped (that is correlation), and the border padding "
+                "differs too",
+                when=lambda got, want, image, kernel: _within_1e6(
+                    got[_inner(kernel)], _correlate(image, kernel)[_inner(kernel)])),
+    ),
+    otherwise="the values differ from scipy.ndimage.convolve",
+    detail=lambda got, want, image, kernel: f" (kernel {kernel.shape[0]}×{kernel.shape[1]})",
+    passed="equals scipy.ndimage.convolve for a 3×3 and a 5×5 kernel, borders included",
+)
 
 
 # --------------------------------------------------------------------------- 02.psnr
 
 
-def check_psnr(answer: Any) -> list[Item]:
-    """``psnr(reference, test, data_range)`` in dB, as skimage.metrics."""
-    from skimage.metrics import peak_signal_noise_ratio
-
-    items = require_function(answer, "psnr")
-    if not items[0].ok:
-        return items
+def _psnr_cases() -> list[tuple[np.ndarray, np.ndarray, float]]:
     rng = np.random.default_rng(3)
     reference = rng.random((16, 16))
+    cases = []
     for data_range, noise in ((1.0, 0.05), (255.0, 20.0)):
         ref = reference * data_range
-        test = ref + rng.normal(0, noise, ref.shape)
-        value, error = call_safely(answer, "psnr", ref, test, data_range)
-        if error is not None:
-            return [*items, error]
-        try:
-            got = float(np.asarray(value, dtype=np.float64).reshape(()))
-        except (TypeError, ValueError):
-            return [*items, Item(False, "`psnr` should return one number (decibels)")]
-        expected = float(peak_signal_noise_ratio(ref, test, data_range=data_range))
-        if np.isclose(got, expected, rtol=1e-6):
-            continue
-        mse = float(np.mean((ref - test) ** 2))
-        if np.isclose(got, 20 * np.log10(data_range / mse)):
-            message = "with 20·log10 use the root of the MSE (or 10·log10 of the MSE itself)"
-        elif np.isclose(got, 10 * np.log10(data_range / mse)):
-            message = "the peak signal is squared too: data_range², divided by the MSE"
-        elif np.isclose(got, 10 * np.log(data_range**2 / mse)):
-            message = "decibels use log10, not the natural logarithm"
-        elif np.isclose(got, 10 * np.log10(data_range**2 / np.sqrt(mse))):
-            message = "use the mean squared error, not its root"
-        elif np.isclose(got, -expected):
-            message = "the ratio is upside down: peak² over MSE"
-        else:
-            message = "the value differs from the peak signal-to-noise ratio"
-        return [*items, Item(False, f"{message} (data_range {data_range:g}: you returned "
-                                    f"{got:.4g} dB)")]
-    items.append(Item(True, "equals skimage.metrics.peak_signal_noise_ratio for data ranges "
-                            "1 and 255"))
-    return items
+        cases.append((ref, ref + rng.normal(0, noise, ref.shape), data_range))
+    return cases
+
+
+def _psnr(reference: np.ndarray, test: np.ndarray, data_range: float) -> float:
+    from skimage.metrics import peak_signal_noise_ratio
+
+    return float(peak_signal_noise_ratio(reference, test, data_range=data_range))
+
+
+def _mse(reference: np.ndarray, test: np.ndarray) -> float:
+    return float(np.mean((reference - test) ** 2))
+
+
+# psnr(reference, test, data_range) in dB, as skimage.metrics
+check_psnr = FunctionCheck(
+    "psnr",
+    cases=_psnr_cases,
+    reference=_psnr,
+    returns=Number("decibels"),
+    close=lambda got, want: bool(np.isclose(got, want, rtol=1e-6)),
+    mistakes=(
+        Mistake("with 20·log10 use the root of the MSE (or 10·log10 of the MSE itself)",
+                like=lambda r, t, d: 20 * np.log10(d / _mse(r, t))),
+        Mistake("the peak signal is squared too: data_range², divided by the MSE",
+                like=lambda r, t, d: 10 * np.log10(d / _mse(r, t))),
+        Mistake("decibels use log10, not the natural logarithm",
+                like=lambda r, t, d: 10 * np.log(d**2 / _mse(r, t))),
+        Mistake("use the mean squared error, not its root",
+                like=lambda r, t, d: 10 * np.log10(d**2 / np.sqrt(_mse(r, t)))),
+        Mistake("the ratio is upside down: peak² over MSE",
+                like=lambda r, t, d: -_psnr(r, t, d)),
+    ),
+    otherwise="the value differs from the peak signal-to-noise ratio",
+    detail=lambda got, want, r, t, d: f" (data_range {d:g}: you returned {got:.4g} dB)",
+    passed="equals skimage.metrics.peak_signal_noise_ratio for data ranges 1 and 255",
+)
 
 
 # --------------------------------------------------------------------------- 02.zscore
 
 
-def check_zscore(answer: Any) -> list[Item]:
-    """``zscore(image, mask)``: zero mean, unit std inside the mask, applied to the whole image."""
-    items = require_function(answer, "zscore")
-    if not items[0].ok:
-        return items
+def _zscore_case() -> list[tuple[np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(4)
     image = rng.normal(300.0, 10.0, (20, 24))
     image[:, :6] = rng.normal(20.0, 3.0, (20, 6))  # a dark background outside the "brain"
     mask = np.zeros(image.shape, bool)
     mask[:, 6:] = True
-    value, error = call_safely(answer, "zscore", image, mask)
-    if error is not None:
-        return [*items, error]
-    out, shape_item = _as_image(value, image.shape, "zscore")
-    if out is None:
-        if np.ndim(value) == 1 and np.size(value) == mask.sum():
-            shape_item = Item(False, "return the whole image normalised (shape "
-                                     f"{image.shape}), not only the pixels inside the mask")
-        return [*items, shape_item]
-    mean, std = image[mask].mean(), image[mask].std()
-    expected = (image - mean) / std
-    if np.allclose(out, expected, rtol=1e-3, atol=1e-3):
-        items += [shape_item, Item(True, "inside the mask: mean 0 and standard deviation 1")]
-        return items
-    if np.allclose(out, (image - image.mean()) / image.std(), atol=1e-3):
-        message = ("the statistics come from the whole image, background included: compute "
-                   "the mean and standard deviation inside the mask only")
-    elif np.allclose(out, (image - mean) / std ** 2, atol=1e-3):
-        message = "divide by the standard deviation, not the variance"
-    elif np.allclose(out, image - mean, atol=1e-3):
-        message = "the mean is removed but the result is not divided by the standard deviation"
-    elif out.min() >= 0 and out.max() <= 1:
-        message = "this looks like min-max scaling to [0, 1]; a z-score has mean 0 and std 1"
-    else:
-        message = "inside the mask the result should have mean 0 and standard deviation 1"
-    return [*items, shape_item, Item(False, message)]
+    return [(image, mask)]
+
+
+def _zscore(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return (image - image[mask].mean()) / image[mask].std()
+
+
+# zscore(image, mask): zero mean, unit std inside the mask, applied to the whole image
+check_zscore = FunctionCheck(
+    "zscore",
+    cases=_zscore_case,
+    reference=_zscore,
+    returns=Array(shape_mistakes=[
+        Mistake("return the whole image normalised, not only the pixels inside the mask",
+                when=lambda got, want, image, mask: got.ndim == 1 and got.size == mask.sum()),
+    ]),
+    close=partial(np.allclose, rtol=1e-3, atol=1e-3),
+    mistakes=(
+        Mistake("the statistics come from the whole image, background included: compute the "
+                "mean and standard deviation inside the mask only",
+                like=lambda image, mask: (image - image.mean()) / image.std()),
+        Mistake("divide by the standard deviation, not the variance",
+                like=lambda image, mask: (image - image[mask].mean()) / image[mask].var()),
+        Mistake("the mean is removed but the result is not divided by the standard deviation",
+                like=lambda image, mask: image - image[mask].mean()),
+        Mistake("this looks like min-max scaling to [0, 1]; a z-score has mean 0 and std 1",
+                when=lambda got, *_: got.min() >= 0 and got.max() <= 1),
+    ),
+    otherwise="inside the mask the result should have mean 0 and standard deviation 1",
+    passed=("the output has the input's shape (20, 24)",  # the one case's image
+            "inside the mask: mean 0 and standard deviation 1"),
+)
 
 
 EXERCISES = (

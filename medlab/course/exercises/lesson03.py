@@ -6,9 +6,21 @@ from typing import Any
 
 import numpy as np
 
-from medlab.course.exercises import ExerciseDef, Item, NotAttempted
-from medlab.course.exercises._arrays import as_array_items
-from medlab.course.exercises._functions import call_safely, require_function
+from medlab.course.exercises import ExerciseDef, Item
+from medlab.course.exercises._declarative import (
+    Array,
+    Converted,
+    FunctionCheck,
+    Mistake,
+    ValueCheck,
+)
+from medlab.course.exercises._learner import (
+    call_safely,
+    describe,
+    plain_integer,
+    plain_number,
+    require_function,
+)
 
 __all__ = ["EXERCISES"]
 
@@ -29,7 +41,11 @@ def _expected_size(n: int, kernel: int, stride: int, padding: int) -> int:
 
 
 def check_output_size(answer: Any) -> list[Item]:
-    """The learner's ``conv_output_size(n, kernel, stride=1, padding=0)`` on several layers."""
+    """The learner's ``conv_output_size(n, kernel, stride=1, padding=0)`` on several layers.
+
+    Bespoke rather than a :class:`FunctionCheck`: the feedback looks at *all* wrong cases
+    at once (is any unpadded, stride-1 case wrong? how many are?).
+    """
     items = require_function(answer, "conv_output_size")
     if not items[0].ok:
         return items
@@ -38,7 +54,7 @@ def check_output_size(answer: Any) -> list[Item]:
         got, error = call_safely(answer, f"conv_output_size({n}, {k}, {s}, {p})", n, k, s, p)
         if error:
             return [*items, error]
-        if got != _expected_size(n, k, s, p):
+        if plain_number(got) != _expected_size(n, k, s, p):
             wrong.append((n, k, s, p, got))
     if not wrong:
         items.append(
@@ -50,7 +66,7 @@ def check_output_size(answer: Any) -> list[Item]:
         )
         return items
     n, k, s, p, got = wrong[0]
-    detail = f"conv_output_size({n}, {k}, stride={s}, padding={p}) gave {got!r}"
+    detail = f"conv_output_size({n}, {k}, stride={s}, padding={p}) gave {describe(got)}"
     if any(w[2] == 1 and w[3] == 0 for w in wrong):
         items.append(
             Item(
@@ -78,33 +94,27 @@ def _sobel_x() -> np.ndarray:
     return np.asarray(KERNELS["sobel_x"], dtype=np.float64)
 
 
-def check_flipped_kernel(answer: Any) -> list[Item]:
-    """The kernel that makes Keras' Conv2D (cross-correlation) equal a true convolution."""
-    expected = _sobel_x()[::-1, ::-1]
-    items, values = as_array_items(answer, expected, "conv2d_kernel")
-    if values is None:
-        return items
-    if np.allclose(values, expected):
-        items.append(Item(True, "Conv2D with this kernel reproduces convolve2d(image, sobel_x)"))
-    elif np.allclose(values, _sobel_x()):
-        items.append(
-            Item(
-                False,
-                "this is sobel_x unchanged: Conv2D slides the kernel without "
-                "flipping it, so the result would be the negative edge map",
-            )
-        )
-    elif np.allclose(values, _sobel_x().T) or np.allclose(values, _sobel_x()[::-1, ::-1].T):
-        items.append(
-            Item(
-                False,
-                "a transpose swaps rows and columns: that turns an x-gradient into "
-                "a y-gradient, not what we want",
-            )
-        )
-    else:
-        items.append(Item(False, "Conv2D with this kernel does not reproduce the convolution"))
-    return items
+# conv2d_kernel: the kernel that makes Keras' Conv2D (cross-correlation) equal a convolution
+check_flipped_kernel = ValueCheck(
+    "conv2d_kernel",
+    reference=lambda: _sobel_x()[::-1, ::-1],
+    expect=Array(floating=True, strict=True),
+    mistakes=(
+        Mistake("this is sobel_x unchanged: Conv2D slides the kernel without flipping it, so "
+                "the result would be the negative edge map", like=_sobel_x),
+        Mistake("a transpose swaps rows and columns: that turns an x-gradient into a "
+                "y-gradient, not what we want",
+                like=(lambda: _sobel_x().T, lambda: _sobel_x()[::-1, ::-1].T)),
+    ),
+    otherwise="Conv2D with this kernel does not reproduce the convolution",
+    passed="Conv2D with this kernel reproduces convolve2d(image, sobel_x)",
+)
+
+
+def _pool_cases() -> list[tuple[np.ndarray]]:
+    rng = np.random.default_rng(3)
+    # negative values too: max, not abs-max, not sum
+    return [(rng.normal(size=shape),) for shape in [(4, 4), (6, 8), (7, 5), (1, 1)]]
 
 
 def _reference_pool(x: np.ndarray) -> np.ndarray:
@@ -112,71 +122,58 @@ def _reference_pool(x: np.ndarray) -> np.ndarray:
     return x[:h, :w].reshape(h // 2, 2, w // 2, 2).max(axis=(1, 3))
 
 
-def check_max_pool(answer: Any) -> list[Item]:
-    """The learner's ``max_pool_2x2(x)`` against a reference, on even and odd sizes."""
-    items = require_function(answer, "max_pool_2x2")
-    if not items[0].ok:
-        return items
-    rng = np.random.default_rng(3)
-    for shape in [(4, 4), (6, 8), (7, 5), (1, 1)]:
-        x = rng.normal(size=shape)  # negative values too: max, not abs-max, not sum
-        expected = _reference_pool(x)
-        got, error = call_safely(answer, f"max_pool_2x2 on a {shape} array", x)
-        if error:
-            return [*items, error]
-        got = np.asarray(got)
-        if got.shape != expected.shape:
-            hint = (
-                " (odd sizes drop the last row/column, as Keras' 'valid' pooling)"
-                if (shape[0] % 2 or shape[1] % 2)
-                else ""
-            )
-            return [
-                *items,
-                Item(
-                    False,
-                    f"on a {shape} array the output shape is {got.shape}, "
-                    f"expected {expected.shape}{hint}",
-                ),
-            ]
-        if not np.allclose(got, expected):
-            if np.allclose(got, x[: expected.shape[0] * 2 : 2, : expected.shape[1] * 2 : 2]):
-                msg = "you kept the top-left value of each 2×2 block, not its maximum"
-            elif np.allclose(got, _reference_pool(np.abs(x))):
-                msg = "you took the largest absolute value; max-pooling keeps the largest value"
-            else:
-                msg = "values differ from the maximum of each non-overlapping 2×2 block"
-            return [*items, Item(False, f"on a {shape} array: {msg}")]
-    items.append(Item(True, "correct on even, odd and tiny arrays with negative values"))
-    return items
+def _top_left(x: np.ndarray) -> np.ndarray:
+    return x[: x.shape[0] // 2 * 2 : 2, : x.shape[1] // 2 * 2 : 2]
+
+
+# max_pool_2x2(x) against a reference, on even and odd sizes
+check_max_pool = FunctionCheck(
+    "max_pool_2x2",
+    cases=_pool_cases,
+    reference=_reference_pool,
+    call=lambda x: f"max_pool_2x2 on a {x.shape} array",
+    returns=Array(
+        wrong_shape=lambda got, want, x: f"on a {x.shape} array the output shape is "
+                                         f"{got.shape}, expected {want.shape}",
+        shape_mistakes=[
+            Mistake("odd sizes drop the last row/column, as Keras' 'valid' pooling",
+                    when=lambda got, want, x: x.shape[0] % 2 or x.shape[1] % 2),
+        ],
+    ),
+    mistakes=(
+        Mistake("you kept the top-left value of each 2×2 block, not its maximum",
+                like=_top_left),
+        Mistake("you took the largest absolute value; max-pooling keeps the largest value",
+                like=lambda x: _reference_pool(np.abs(x))),
+    ),
+    otherwise="values differ from the maximum of each non-overlapping 2×2 block",
+    detail=lambda got, want, x: f" (on a {x.shape} array)",
+    passed="correct on even, odd and tiny arrays with negative values",
+)
 
 
 _DENSE_IN = 17 * 17 * 128
 _DENSE_PARAMS = _DENSE_IN * 512 + 512
+_MODEL_PARAMS = 19_034_177
 
-
-def check_dense_params(answer: Any) -> list[Item]:
-    """The number of parameters of seed_cnn's Dense(512) layer at 150×150×3."""
-    if answer is None or answer is Ellipsis:
-        raise NotAttempted
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-        return [Item(False, f"`dense_params` should be an integer, found {type(answer).__name__}")]
-    answer = int(answer)
-    if answer == _DENSE_PARAMS:
-        share = _DENSE_PARAMS / 19_034_177
-        return [Item(True, f"{answer:,} parameters: {share:.1%} of the whole model")]
-    if answer == _DENSE_IN * 512:
-        msg = "close: every one of the 512 units also has a bias"
-    elif answer == _DENSE_IN:
-        msg = "that is the number of inputs (the flattened features), not of weights"
-    elif answer in (18 * 18 * 128 * 512 + 512, 18 * 18 * 128 * 512):
-        msg = "check the spatial size after the last pooling: 34 // 2 = 17"
-    else:
-        msg = (
-            f"{answer:,} is not it: the layer connects every flattened feature to every unit, "
-            "plus one bias per unit"
-        )
-    return [Item(False, msg)]
+# dense_params: the number of parameters of seed_cnn's Dense(512) layer at 150×150×3
+check_dense_params = ValueCheck(
+    "dense_params",
+    reference=lambda: _DENSE_PARAMS,
+    expect=Converted(plain_integer, "an integer"),
+    close=lambda got, want: got == want,
+    mistakes=(
+        Mistake("close: every one of the 512 units also has a bias",
+                like=lambda: _DENSE_IN * 512),
+        Mistake("that is the number of inputs (the flattened features), not of weights",
+                like=lambda: _DENSE_IN),
+        Mistake("check the spatial size after the last pooling: 34 // 2 = 17",
+                like=(lambda: 18 * 18 * 128 * 512 + 512, lambda: 18 * 18 * 128 * 512)),
+    ),
+    otherwise=lambda got, want: f"{got:,} is not it: the layer connects every flattened "
+                                "feature to every unit, plus one bias per unit",
+    passed=lambda got, want: f"{got:,} parameters: {got / _MODEL_PARAMS:.1%} of the whole model",
+)
 
 
 EXERCISES = (

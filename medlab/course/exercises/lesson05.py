@@ -6,10 +6,19 @@ from typing import Any
 
 import numpy as np
 
-from medlab.course.exercises import ExerciseDef, Item
-from medlab.course.exercises._functions import call_safely, require_function
+from medlab.course.exercises import ExerciseDef
+from medlab.course.exercises._declarative import (
+    Converted,
+    FunctionCheck,
+    Mistake,
+    Number,
+    Numbers,
+)
 
 __all__ = ["EXERCISES"]
+
+
+# --------------------------------------------------------------------------- 05.sens_spec
 
 
 def _label_cases() -> list[tuple[np.ndarray, np.ndarray]]:
@@ -23,66 +32,51 @@ def _label_cases() -> list[tuple[np.ndarray, np.ndarray]]:
     return cases
 
 
-def check_sens_spec(answer: Any) -> list[Item]:
-    """``sensitivity_specificity(y_true, y_pred)`` against scikit-learn's recall."""
+def _recalls(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """(sensitivity, specificity) as scikit-learn's recall of each class."""
     from sklearn.metrics import recall_score
 
-    items = require_function(answer, "sensitivity_specificity")
-    if not items[0].ok:
-        return items
-    for y, pred in _label_cases():
-        got, error = call_safely(answer, "sensitivity_specificity", y, pred)
-        if error:
-            return [*items, error]
-        try:
-            sens, spec = (float(v) for v in got)
-        except (TypeError, ValueError):
-            return [
-                *items,
-                Item(False, f"return two numbers (sensitivity, specificity), got {got!r}"),
-            ]
-        want_sens = recall_score(y, pred)
-        want_spec = recall_score(y, pred, pos_label=0)
-        if np.isclose(sens, want_spec) and np.isclose(spec, want_sens) and want_sens != want_spec:
-            return [
-                *items,
-                Item(
-                    False,
-                    "the two values are swapped: sensitivity is about the "
-                    "positives (sick), specificity about the negatives",
-                ),
-            ]
-        if not np.isclose(sens, want_sens):
-            ppv = pred[y == 1].sum() / max(pred.sum(), 1)
-            extra = (
-                " — that is the PPV (precision): divide by the actual positives instead"
-                if np.isclose(sens, ppv)
-                else ""
-            )
-            return [
-                *items,
-                Item(
-                    False,
-                    f"sensitivity {sens:.3f} is not TP / (TP + FN) on a test "
-                    f"case with {int(y.sum())} positives{extra}",
-                ),
-            ]
-        if not np.isclose(spec, want_spec):
-            return [
-                *items,
-                Item(
-                    False,
-                    f"specificity {spec:.3f} is not TN / (TN + FP) on a test "
-                    f"case with {int((y == 0).sum())} negatives",
-                ),
-            ]
-    items.append(
-        Item(
-            True,
-            "sensitivity and specificity match scikit-learn on balanced and imbalanced label sets",
-        )
-    )
-    return items
+    return np.array([recall_score(y, pred), recall_score(y, pred, pos_label=0)])
+
+
+def _wrong_sensitivity(got: np.ndarray, want: np.ndarray, y: np.ndarray, pred: np.ndarray) -> str:
+    ppv = pred[y == 1].sum() / max(pred.sum(), 1)
+    extra = (" — that is the PPV (precision): divide by the actual positives instead"
+             if np.isclose(got[0], ppv) else "")
+    return (f"sensitivity {got[0]:.3f} is not TP / (TP + FN) on a test case with "
+            f"{int(y.sum())} positives{extra}")
+
+
+# sensitivity_specificity(y_true, y_pred) against scikit-learn's recall
+check_sens_spec = FunctionCheck(
+    "sensitivity_specificity",
+    cases=_label_cases,
+    reference=_recalls,
+    returns=Numbers(2, "two numbers (sensitivity, specificity)"),
+    mistakes=(
+        Mistake("the two values are swapped: sensitivity is about the positives (sick), "
+                "specificity about the negatives", like=lambda y, pred: _recalls(y, pred)[::-1]),
+        Mistake(_wrong_sensitivity, when=lambda got, want, *_: not np.isclose(got[0], want[0])),
+        Mistake(lambda got, want, y, pred: f"specificity {got[1]:.3f} is not TN / (TN + FP) on "
+                                           f"a test case with {int((y == 0).sum())} negatives",
+                when=lambda got, want, *_: not np.isclose(got[1], want[1])),
+    ),
+    passed="sensitivity and specificity match scikit-learn on balanced and imbalanced label sets",
+)
+
+
+# --------------------------------------------------------------------------- 05.threshold
+
+
+def _score_cases() -> list[tuple[np.ndarray, np.ndarray, float]]:
+    rng = np.random.default_rng(11)
+    cases = []
+    for n, target in [(100, 0.9), (300, 0.95), (57, 0.8)]:
+        y = (rng.random(n) < 0.4).astype(int)
+        y[:2] = [0, 1]
+        scores = np.round(np.clip(rng.normal(0.35 + 0.3 * y, 0.2), 0, 1), 3)
+        cases.append((y, scores, target))
+    return cases
 
 
 def _reference_threshold(y: np.ndarray, scores: np.ndarray, target: float) -> float:
@@ -93,89 +87,76 @@ def _reference_threshold(y: np.ndarray, scores: np.ndarray, target: float) -> fl
     return float(candidates[-1])
 
 
-def check_threshold(answer: Any) -> list[Item]:
-    """``threshold_for_sensitivity(y_true, scores, target)``: the highest such threshold."""
-    items = require_function(answer, "threshold_for_sensitivity")
-    if not items[0].ok:
-        return items
-    rng = np.random.default_rng(11)
-    for n, target in [(100, 0.9), (300, 0.95), (57, 0.8)]:
-        y = (rng.random(n) < 0.4).astype(int)
-        y[:2] = [0, 1]
-        scores = np.round(np.clip(rng.normal(0.35 + 0.3 * y, 0.2), 0, 1), 3)
-        got, error = call_safely(answer, "threshold_for_sensitivity", y, scores, target)
-        if error:
-            return [*items, error]
-        try:
-            got = float(got)
-        except (TypeError, ValueError):
-            return [*items, Item(False, f"return one threshold (a number), got {got!r}")]
-        want = _reference_threshold(y, scores, target)
-        sens = ((scores >= got) & (y == 1)).sum() / (y == 1).sum()
-        if sens < target - 1e-12:
-            return [
-                *items,
-                Item(
-                    False,
-                    f"at your threshold {got:.3f} the sensitivity is {sens:.3f}, "
-                    f"below the target {target}",
-                ),
-            ]
-        if got < want - 1e-12:
-            spec_got = ((scores < got) & (y == 0)).sum() / (y == 0).sum()
-            spec_want = ((scores < want) & (y == 0)).sum() / (y == 0).sum()
-            return [
-                *items,
-                Item(
-                    False,
-                    f"your threshold reaches the target sensitivity, but a higher "
-                    f"one does too and keeps specificity {spec_want:.3f} "
-                    f"instead of {spec_got:.3f}: pick the highest",
-                ),
-            ]
-    items.append(
-        Item(True, "the highest threshold that reaches the target sensitivity, on three score sets")
-    )
-    return items
+def _sensitivity(y: np.ndarray, scores: np.ndarray, threshold: float) -> float:
+    return ((scores >= threshold) & (y == 1)).sum() / (y == 1).sum()
 
 
-def check_class_weight(answer: Any) -> list[Item]:
-    """``balanced_class_weight(y)`` against scikit-learn's ``compute_class_weight('balanced')``."""
+def _specificity(y: np.ndarray, scores: np.ndarray, threshold: float) -> float:
+    return ((scores < threshold) & (y == 0)).sum() / (y == 0).sum()
+
+
+# threshold_for_sensitivity(y_true, scores, target): the highest threshold reaching the target.
+# Any higher threshold flags fewer positives and misses the target, so the right answers are
+# exactly the reference and the numbers just below it.
+check_threshold = FunctionCheck(
+    "threshold_for_sensitivity",
+    cases=_score_cases,
+    reference=_reference_threshold,
+    returns=Number("a threshold"),
+    close=lambda got, want: want - 1e-12 <= got <= want,
+    mistakes=(
+        Mistake(lambda got, want, y, scores, target: f"at your threshold {got:.3f} the "
+                f"sensitivity is {_sensitivity(y, scores, got):.3f}, below the target {target}",
+                when=lambda got, want, y, scores, target:
+                _sensitivity(y, scores, got) < target - 1e-12),
+        Mistake(lambda got, want, y, scores, target: "your threshold reaches the target "
+                "sensitivity, but a higher one does too and keeps specificity "
+                f"{_specificity(y, scores, want):.3f} instead of "
+                f"{_specificity(y, scores, got):.3f}: pick the highest",
+                when=lambda got, want, *_: got < want - 1e-12),
+    ),
+    passed="the highest threshold that reaches the target sensitivity, on three score sets",
+)
+
+
+# --------------------------------------------------------------------------- 05.class_weight
+
+
+def _two_weights(got: Any) -> np.ndarray | None:
+    """``{0: w0, 1: w1}`` as the array ``[w0, w1]``; ``None`` for anything else."""
+    if not isinstance(got, dict) or set(got) != {0, 1}:
+        return None
+    return np.array([float(got[0]), float(got[1])])
+
+
+def _balanced(y: np.ndarray) -> np.ndarray:
     from sklearn.utils.class_weight import compute_class_weight
 
-    items = require_function(answer, "balanced_class_weight")
-    if not items[0].ok:
-        return items
-    for y in (np.array([0] * 90 + [1] * 10), np.array([0] * 30 + [1] * 70), np.array([0, 1] * 8)):
-        got, error = call_safely(answer, "balanced_class_weight", y)
-        if error:
-            return [*items, error]
-        if not isinstance(got, dict) or set(got) != {0, 1}:
-            return [
-                *items,
-                Item(
-                    False,
-                    "return a dict {0: weight_of_negatives, 1: weight_of_positives}"
-                    f", got {got!r}",
-                ),
-            ]
-        want = compute_class_weight("balanced", classes=np.array([0, 1]), y=y)
-        w0, w1 = float(got[0]), float(got[1])
-        if np.allclose([w0, w1], want):
-            continue
-        counts = np.bincount(y, minlength=2)
-        if np.isclose(w1 / w0, want[1] / want[0]):
-            msg = (
-                "the ratio is right but the scale is not: with balanced weights the weighted "
-                "number of samples equals the number of samples"
-            )
-        elif np.allclose([w0, w1], counts / counts.sum()) or np.allclose([w0, w1], counts):
-            msg = "the rarer class must get the larger weight, not the smaller"
-        else:
-            msg = f"for {counts[0]} negatives and {counts[1]} positives the weights are off"
-        return [*items, Item(False, msg)]
-    items.append(Item(True, "matches scikit-learn's 'balanced' class weights"))
-    return items
+    return compute_class_weight("balanced", classes=np.array([0, 1]), y=y)
+
+
+def _counts(y: np.ndarray) -> np.ndarray:
+    return np.bincount(y, minlength=2)
+
+
+# balanced_class_weight(y) against scikit-learn's compute_class_weight('balanced')
+check_class_weight = FunctionCheck(
+    "balanced_class_weight",
+    cases=[(np.array([0] * 90 + [1] * 10),), (np.array([0] * 30 + [1] * 70),),
+           (np.array([0, 1] * 8),)],
+    reference=_balanced,
+    returns=Converted(_two_weights, "a dict {0: weight_of_negatives, 1: weight_of_positives}"),
+    mistakes=(
+        Mistake("the ratio is right but the scale is not: with balanced weights the weighted "
+                "number of samples equals the number of samples",
+                when=lambda got, want, y: np.isclose(got[1] / got[0], want[1] / want[0])),
+        Mistake("the rarer class must get the larger weight, not the smaller",
+                like=(lambda y: _counts(y) / _counts(y).sum(), _counts)),
+    ),
+    otherwise=lambda got, want, y: f"for {_counts(y)[0]} negatives and {_counts(y)[1]} "
+                                   "positives the weights are off",
+    passed="matches scikit-learn's 'balanced' class weights",
+)
 
 
 EXERCISES = (

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
-from medlab.course.exercises import ExerciseDef, Item
-from medlab.course.exercises._functions import call_safely, require_function
+from medlab.course.exercises import ExerciseDef
+from medlab.course.exercises._declarative import Array, FunctionCheck, Mistake, Number
 
 __all__ = ["EXERCISES"]
-
-
-def _as_float_array(got: Any, name: str, shape: tuple[int, ...]) -> tuple[np.ndarray | None, Item]:
-    """``got`` as a float64 array of ``shape``, or ``None`` and the item that says why not."""
-    try:
-        arr = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None, Item(False, f"`{name}` should return a NumPy array, got {type(got).__name__}")
-    if arr.shape != shape:
-        return None, Item(False, f"`{name}` should return shape {shape}, found {arr.shape}")
-    return arr, Item(True, f"`{name}` returns shape {shape}")
 
 
 # --------------------------------------------------------------------------- 06.gradcam
@@ -37,36 +26,41 @@ def _gradcam_cases() -> list[tuple[np.ndarray, np.ndarray]]:
     return cases
 
 
-def check_gradcam(answer: Any) -> list[Item]:
-    """``grad_cam_from(maps, grads)``: ReLU of the gradient-average-weighted sum of the maps."""
-    items = require_function(answer, "grad_cam_from")
-    if not items[0].ok:
-        return items
-    for maps, grads in _gradcam_cases():
-        h, w, _k = maps.shape
-        got, error = call_safely(answer, "grad_cam_from", maps, grads)
-        if error:
-            return [*items, error]
-        cam, item = _as_float_array(got, "grad_cam_from", (h, w))
-        if cam is None:
-            return [*items, item]
-        raw = (maps * grads.mean(axis=(0, 1))).sum(axis=-1)
-        want = np.maximum(raw, 0.0)
-        if np.allclose(cam, want) or (want.max() > 0 and np.allclose(cam, want / want.max())):
-            continue
-        if np.allclose(cam, raw):
-            msg = ("your map has negative values: Grad-CAM keeps only what raises the score "
-                   "(apply a ReLU at the end)")
-        elif np.allclose(cam, want * h * w) or np.allclose(cam, raw * h * w):
-            msg = "the channel weights are too large by H × W: average the gradients, not sum them"
-        elif np.allclose(cam, np.maximum((maps * grads).sum(axis=-1), 0.0)):
-            msg = ("you weighted each pixel by its own gradient; Grad-CAM gives each channel "
-                   "one weight, the average of its gradient map")
-        else:
-            msg = f"for maps of shape {maps.shape} the values differ from Grad-CAM"
-        return [*items, item, Item(False, msg)]
-    items.append(Item(True, "the Grad-CAM map is right on three sets of maps and gradients"))
-    return items
+def _weighted_maps(maps: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    """The maps summed with one weight per channel (its mean gradient), before the ReLU."""
+    return (maps * grads.mean(axis=(0, 1))).sum(axis=-1)
+
+
+def _gradcam(maps: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    return np.maximum(_weighted_maps(maps, grads), 0.0)
+
+
+def _same_map(got: np.ndarray, want: np.ndarray) -> bool:
+    """Equal, or equal once scaled to a maximum of 1."""
+    return np.allclose(got, want) or (want.max() > 0 and np.allclose(got, want / want.max()))
+
+
+# grad_cam_from(maps, grads): ReLU of the gradient-average-weighted sum of the maps
+check_gradcam = FunctionCheck(
+    "grad_cam_from",
+    cases=_gradcam_cases,
+    reference=_gradcam,
+    returns=Array(),
+    close=_same_map,
+    mistakes=(
+        Mistake("your map has negative values: Grad-CAM keeps only what raises the score "
+                "(apply a ReLU at the end)", like=_weighted_maps),
+        Mistake("the channel weights are too large by H × W: average the gradients, not sum them",
+                like=(lambda maps, grads: _gradcam(maps, grads) * maps[..., 0].size,
+                      lambda maps, grads: _weighted_maps(maps, grads) * maps[..., 0].size)),
+        Mistake("you weighted each pixel by its own gradient; Grad-CAM gives each channel one "
+                "weight, the average of its gradient map",
+                like=lambda maps, grads: np.maximum((maps * grads).sum(axis=-1), 0.0)),
+    ),
+    otherwise=lambda got, want, maps, grads: f"for maps of shape {maps.shape} the values differ "
+                                             "from Grad-CAM",
+    passed="the Grad-CAM map is right on three sets of maps and gradients",
+)
 
 
 # --------------------------------------------------------------------------- 06.heat_fraction
@@ -84,45 +78,38 @@ def _heat_cases() -> list[tuple[np.ndarray, np.ndarray]]:
     return cases
 
 
-def check_heat_fraction(answer: Any) -> list[Item]:
-    """``heat_fraction(cam, mask)``: the share of the total heat that lies inside the mask."""
-    items = require_function(answer, "heat_fraction")
-    if not items[0].ok:
-        return items
-    for cam, mask in _heat_cases():
-        got, error = call_safely(answer, "heat_fraction", cam, mask)
-        if error:
-            return [*items, error]
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            return [*items, Item(False, f"return one number (a fraction), got {got!r}")]
-        total = cam.sum()
-        if total == 0:
-            if value != 0.0:
-                return [*items, Item(False, "when the heat map is all zeros there is no heat "
-                                            f"anywhere: return 0.0, not {value!r}")]
-            continue
-        want = cam[mask].sum() / total
-        if np.isclose(value, want):
-            continue
-        if np.isclose(value, mask.mean()):
-            msg = "that is the mask's share of the pixels (its area), not the heat's share"
-        elif np.isclose(value, cam[mask].mean()):
-            msg = "that is the mean heat inside the mask; divide the heat inside by all the heat"
-        elif np.isclose(value, cam[mask].sum()):
-            msg = "that is the heat inside the mask; divide it by the total heat"
-        else:
-            msg = f"{value:.4f} is not the share of the heat inside a mask of {mask.sum()} pixels"
-        return [*items, Item(False, msg)]
-    items.append(Item(True, "the share of heat inside the mask is right, also for an empty map"))
-    return items
+def _heat_fraction(cam: np.ndarray, mask: np.ndarray) -> float:
+    total = cam.sum()
+    return float(cam[mask].sum() / total) if total > 0 else 0.0
+
+
+# heat_fraction(cam, mask): the share of the total heat that lies inside the mask
+check_heat_fraction = FunctionCheck(
+    "heat_fraction",
+    cases=_heat_cases,
+    reference=_heat_fraction,
+    returns=Number("a fraction", finite=False),  # NaN from 0 / 0 has its own message
+    mistakes=(
+        Mistake(lambda got, *_: "when the heat map is all zeros there is no heat anywhere: "
+                                f"return 0.0, not {got!r}",
+                when=lambda got, want, cam, mask: cam.sum() == 0),
+        Mistake("that is the mask's share of the pixels (its area), not the heat's share",
+                like=lambda cam, mask: mask.mean()),
+        Mistake("that is the mean heat inside the mask; divide the heat inside by all the heat",
+                like=lambda cam, mask: cam[mask].mean()),
+        Mistake("that is the heat inside the mask; divide it by the total heat",
+                like=lambda cam, mask: cam[mask].sum()),
+    ),
+    otherwise=lambda got, want, cam, mask: f"{got:.4f} is not the share of the heat inside a "
+                                           f"mask of {mask.sum()} pixels",
+    passed="the share of heat inside the mask is right, also for an empty map",
+)
 
 
 # --------------------------------------------------------------------------- 06.occlusion
 
 
-def _linear_model(weights: np.ndarray):
+def _linear_model(weights: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     def predict(batch):
         batch = np.asarray(batch, dtype=np.float64)
         return (batch[..., 0] * weights).sum(axis=(1, 2))
@@ -130,7 +117,16 @@ def _linear_model(weights: np.ndarray):
     return predict
 
 
-def _occlusion_reference(predict, image, patch, fill):
+def _occlusion_cases() -> list[tuple]:
+    rng = np.random.default_rng(66)
+    cases = []
+    for (h, w), patch, fill in [((32, 48), 8, 0.0), ((24, 24), 6, 0.5), ((16, 40), 8, 0.0)]:
+        predict = _linear_model(rng.normal(size=(h, w)))
+        cases.append((predict, rng.random((h, w, 1)), patch, fill))
+    return cases
+
+
+def _occlusion(predict, image: np.ndarray, patch: int, fill: float) -> np.ndarray:
     h, w = image.shape[0] // patch, image.shape[1] // patch
     batch = np.repeat(image[None], h * w, axis=0)
     for k in range(h * w):
@@ -140,44 +136,37 @@ def _occlusion_reference(predict, image, patch, fill):
     return base - np.asarray(predict(batch)).reshape(h, w)
 
 
-def check_occlusion(answer: Any) -> list[Item]:
-    """``occlusion_map(predict, image, patch, fill)``: score drop when each patch is covered."""
-    items = require_function(answer, "occlusion_map")
-    if not items[0].ok:
-        return items
-    rng = np.random.default_rng(66)
-    for (h, w), patch, fill in [((32, 48), 8, 0.0), ((24, 24), 6, 0.5), ((16, 40), 8, 0.0)]:
-        weights = rng.normal(size=(h, w))
-        predict = _linear_model(weights)
-        image = rng.random((h, w, 1))
-        got, error = call_safely(answer, "occlusion_map", predict, image, patch, fill)
-        if error:
-            return [*items, error]
-        shape = (h // patch, w // patch)
-        drop, item = _as_float_array(got, "occlusion_map", shape)
-        if drop is None:
-            if np.shape(got) == shape[::-1]:
-                item = Item(False, f"shape should be {shape} (rows, columns of patches), found "
-                                   f"{np.shape(got)}: rows and columns are swapped")
-            return [*items, item]
-        want = _occlusion_reference(predict, image, patch, fill)
-        if np.allclose(drop, want):
-            continue
-        base = predict(image[None])[0]
-        if np.allclose(drop, -want):
-            msg = "the sign is flipped: a patch that matters should make the score drop (> 0)"
-        elif np.allclose(drop, base - want):
-            msg = ("those are the scores of the covered images; subtract each from the "
-                   "score of the uncovered image")
-        elif np.allclose(drop.T.reshape(shape), want) or np.allclose(drop.reshape(-1),
-                                                                     want.T.reshape(-1)):
-            msg = "the patches are in the wrong order: row by row, patch (i, j) at rows i·patch…"
-        else:
-            msg = (f"on a {h}×{w} image with patch {patch} and fill {fill} the score drops "
-                   "differ from the expected ones")
-        return [*items, item, Item(False, msg)]
-    items.append(Item(True, "the occlusion map is right on three images, patch sizes and fills"))
-    return items
+def _patches_reordered(got: np.ndarray, want: np.ndarray) -> bool:
+    return np.allclose(got.T.reshape(want.shape), want) or np.allclose(
+        got.reshape(-1), want.T.reshape(-1))
+
+
+# occlusion_map(predict, image, patch, fill): score drop when each patch is covered
+check_occlusion = FunctionCheck(
+    "occlusion_map",
+    cases=_occlusion_cases,
+    reference=_occlusion,
+    returns=Array(
+        wrong_shape=lambda got, want, *_: f"shape should be {want.shape} (rows, columns of "
+                                          f"patches), found {got.shape}",
+        shape_mistakes=[Mistake("rows and columns are swapped",
+                                when=lambda got, want, *_: got.shape == want.shape[::-1])],
+    ),
+    mistakes=(
+        Mistake("the sign is flipped: a patch that matters should make the score drop (> 0)",
+                like=lambda *case: -_occlusion(*case)),
+        Mistake("those are the scores of the covered images; subtract each from the score of "
+                "the uncovered image",
+                like=lambda predict, image, *rest: predict(image[None])[0]
+                - _occlusion(predict, image, *rest)),
+        Mistake("the patches are in the wrong order: row by row, patch (i, j) at rows i·patch…",
+                when=lambda got, want, *_: _patches_reordered(got, want)),
+    ),
+    otherwise=lambda got, want, predict, image, patch, fill: (
+        f"on a {image.shape[0]}×{image.shape[1]} image with patch {patch} and fill {fill} the "
+        "score drops differ from the expected ones"),
+    passed="the occlusion map is right on three images, patch sizes and fills",
+)
 
 
 EXERCISES = (

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
 from medlab.course.exercises import ExerciseDef, Item
-from medlab.course.exercises._functions import as_number, call_safely, require_function
+from medlab.course.exercises._declarative import Converted, FunctionCheck, Mistake, Number
+from medlab.course.exercises._learner import (
+    call_safely,
+    describe,
+    is_numeric,
+    plain_array,
+    plain_number,
+)
 
 __all__ = ["EXERCISES"]
 
@@ -26,45 +33,40 @@ def _mask_cases() -> list[tuple[np.ndarray, np.ndarray]]:
     return cases
 
 
-def check_dice(answer: Any) -> list[Item]:
-    """``dice_score(truth, pred)`` on boolean masks, 1.0 when both are empty."""
-    items = require_function(answer, "dice_score")
-    if not items[0].ok:
-        return items
-    for truth, pred in _mask_cases():
-        got, error = call_safely(answer, "dice_score", truth, pred)
-        if error:
-            return [*items, error]
-        value, item = as_number(got, "dice_score")
-        if item:
-            return [*items, item]
-        inter, total = np.sum(truth & pred), truth.sum() + pred.sum()
-        want = 2 * inter / total
-        if np.isclose(value, want):
-            continue
-        if np.isclose(value, inter / np.sum(truth | pred)):
-            msg = "that is IoU (intersection over union); Dice divides 2·|A∩B| by |A| + |B|"
-        elif np.isclose(value, inter / total):
-            msg = "the overlap counts for both masks: multiply the intersection by 2"
-        elif np.isclose(value, np.mean(truth == pred)):
-            msg = ("that is the pixel accuracy, which the large background inflates; "
-                   "Dice looks only at the foreground")
-        else:
-            msg = f"{value:.4f} is not the Dice of two masks of {truth.size} pixels"
-        return [*items, Item(False, msg)]
+def _dice(truth: np.ndarray, pred: np.ndarray) -> float:
+    return 2 * np.sum(truth & pred) / (truth.sum() + pred.sum())
+
+
+def _empty_masks_agree(dice_score: Callable) -> list[Item]:
+    """Two empty masks: Dice 1.0 (0 / 0 is the usual slip, so NaN is not refused first)."""
     empty = np.zeros((4, 4), bool)
-    got, error = call_safely(answer, "dice_score", empty, empty)
+    got, error = call_safely(dice_score, "dice_score", empty, empty)
     if error:
-        return [*items, Item(False, f"when both masks are empty: {error.message}; "
-                                    "two empty masks agree perfectly (return 1.0)")]
-    try:
-        value = float(got)  # NaN (0 / 0) is the typical mistake here, so no finiteness check
-    except (TypeError, ValueError):
-        value = None
-    if value != 1.0:
-        return [*items, Item(False, f"two empty masks agree perfectly: return 1.0, not {got!r}")]
-    items.append(Item(True, "Dice is right on 2D, 3D and 1D masks, and for empty masks"))
-    return items
+        return [Item(False, f"when both masks are empty: {error.message}; two empty masks agree "
+                            "perfectly (return 1.0)")]
+    if plain_number(got) != 1.0:
+        return [Item(False, f"two empty masks agree perfectly: return 1.0, not {describe(got)}")]
+    return [Item(True, "Dice is right on 2D, 3D and 1D masks, and for empty masks")]
+
+
+# dice_score(truth, pred) on boolean masks, 1.0 when both are empty
+check_dice = FunctionCheck(
+    "dice_score",
+    cases=_mask_cases,
+    reference=_dice,
+    returns=Number("the Dice coefficient"),
+    mistakes=(
+        Mistake("that is IoU (intersection over union); Dice divides 2·|A∩B| by |A| + |B|",
+                like=lambda a, b: np.sum(a & b) / np.sum(a | b)),
+        Mistake("the overlap counts for both masks: multiply the intersection by 2",
+                like=lambda a, b: np.sum(a & b) / (a.sum() + b.sum())),
+        Mistake("that is the pixel accuracy, which the large background inflates; Dice looks "
+                "only at the foreground", like=lambda a, b: np.mean(a == b)),
+    ),
+    otherwise=lambda got, want, truth, pred: f"{got:.4f} is not the Dice of two masks of "
+                                             f"{truth.size} pixels",
+    then=_empty_masks_agree,
+)
 
 
 # --------------------------------------------------------------------------- 07.soft_dice
@@ -80,44 +82,37 @@ def _soft_cases() -> list[tuple[np.ndarray, np.ndarray, float]]:
     return cases
 
 
-def _soft_dice(y, p, smooth, per_sample=True):
-    if not per_sample:
-        y, p = y.reshape(1, -1), p.reshape(1, -1)
+def _soft_dice_loss(y: np.ndarray, p: np.ndarray, smooth: float) -> float:
+    """Mean over images of 1 − soft Dice (sums over each image's pixels)."""
     y, p = y.reshape(len(y), -1), p.reshape(len(p), -1)
-    d = (2 * (y * p).sum(1) + smooth) / (y.sum(1) + p.sum(1) + smooth)
-    return 1.0 - d
+    dice = (2 * (y * p).sum(1) + smooth) / (y.sum(1) + p.sum(1) + smooth)
+    return float(np.mean(1.0 - dice))
 
 
-def check_soft_dice(answer: Any) -> list[Item]:
-    """``soft_dice_loss(y_true, y_pred, smooth)``: mean over images of 1 − soft Dice."""
-    items = require_function(answer, "soft_dice_loss")
-    if not items[0].ok:
-        return items
-    for y, p, smooth in _soft_cases():
-        got, error = call_safely(answer, "soft_dice_loss", y, p, smooth)
-        if error:
-            return [*items, error]
-        value, item = as_number(got, "soft_dice_loss")
-        if item:
-            return [*items, item]
-        want = _soft_dice(y, p, smooth).mean()
-        if np.isclose(value, want):
-            continue
-        if np.isclose(value, _soft_dice(y, p, smooth, per_sample=False)[0]):
-            msg = ("that is one Dice over the whole batch; compute one per image (sums over "
-                   "that image's pixels), then average")
-        elif np.isclose(value, 1 - want):
-            msg = "that is the Dice coefficient; the loss to minimise is 1 − Dice"
-        elif np.isclose(value, _soft_dice(y, p, 0.0).mean()):
-            msg = f"add smooth = {smooth} to both the numerator and the denominator"
-        elif np.isclose(value, _soft_dice(y, (p >= 0.5).astype(float), smooth).mean()):
-            msg = ("you thresholded the predictions; the soft Dice uses the probabilities "
-                   "themselves, so that it has a gradient")
-        else:
-            msg = f"{value:.4f} is not the loss for {len(y)} images with smooth = {smooth}"
-        return [*items, Item(False, msg)]
-    items.append(Item(True, "the soft Dice loss is right on three batches"))
-    return items
+# soft_dice_loss(y_true, y_pred, smooth): mean over images of 1 − soft Dice
+check_soft_dice = FunctionCheck(
+    "soft_dice_loss",
+    cases=_soft_cases,
+    reference=_soft_dice_loss,
+    returns=Number("the loss"),
+    mistakes=(
+        Mistake("that is one Dice over the whole batch; compute one per image (sums over that "
+                "image's pixels), then average",
+                like=lambda y, p, smooth: _soft_dice_loss(y.reshape(1, -1), p.reshape(1, -1),
+                                                          smooth)),
+        Mistake("that is the Dice coefficient; the loss to minimise is 1 − Dice",
+                like=lambda y, p, smooth: 1 - _soft_dice_loss(y, p, smooth)),
+        Mistake(lambda got, want, y, p, smooth: f"add smooth = {smooth} to both the numerator "
+                                                "and the denominator",
+                like=lambda y, p, smooth: _soft_dice_loss(y, p, 0.0)),
+        Mistake("you thresholded the predictions; the soft Dice uses the probabilities "
+                "themselves, so that it has a gradient",
+                like=lambda y, p, smooth: _soft_dice_loss(y, (p >= 0.5).astype(float), smooth)),
+    ),
+    otherwise=lambda got, want, y, p, smooth: f"{got:.4f} is not the loss for {len(y)} images "
+                                              f"with smooth = {smooth}",
+    passed="the soft Dice loss is right on three batches",
+)
 
 
 # --------------------------------------------------------------------------- 07.skip_shape
@@ -128,37 +123,39 @@ def _skip_reference(height: int, width: int, level: int, base_filters: int) -> t
     return (height // scale, width // scale, 2 * base_filters * scale)
 
 
-def check_skip_shape(answer: Any) -> list[Item]:
-    """``skip_shape(height, width, level, base_filters)``: output shape of ``skip{level}``."""
-    items = require_function(answer, "skip_shape")
-    if not items[0].ok:
-        return items
-    for args in [(80, 96, 1, 8), (80, 96, 2, 8), (128, 64, 3, 16), (64, 64, 2, 4)]:
-        got, error = call_safely(answer, "skip_shape", *args)
-        if error:
-            return [*items, error]
-        try:
-            shape = tuple(int(v) for v in got)
-        except (TypeError, ValueError):
-            return [*items, Item(False, f"return a tuple (height, width, channels), got {got!r}")]
-        want = _skip_reference(*args)
-        if shape == want:
-            continue
-        h, w, level, base = args
-        where = f"for a {h}×{w} input, level {level}, base_filters {base}"
-        if len(shape) != 3:
-            msg = f"return three numbers (height, width, channels), got {shape}"
-        elif shape[:2] != want[:2]:
-            msg = (f"{where} the height and width are {shape[:2]}; level 1 is at full size and "
-                   "each level below halves it")
-        elif shape[2] * 2 == want[2]:
-            msg = (f"{where} the channels are too few by half: the skip concatenates the "
-                   "upsampled maps and the encoder's maps")
-        else:
-            msg = f"{where} the number of channels is not {shape[2]}"
-        return [*items, Item(False, msg)]
-    items.append(Item(True, "the skip-connection shapes are right at levels 1 to 3"))
-    return items
+def _sizes(got: object) -> tuple[int, ...] | None:
+    """A few numbers as a tuple of ints (truncated, as ``int``); ``None`` for anything else."""
+    values = plain_array(got)
+    if values.ndim != 1 or values.size > 8 or not is_numeric(values):
+        return None
+    return tuple(int(v) for v in values.tolist())
+
+
+def _where(h: int, w: int, level: int, base: int) -> str:
+    return f"for a {h}×{w} input, level {level}, base_filters {base}"
+
+
+# skip_shape(height, width, level, base_filters): output shape of skip{level}
+check_skip_shape = FunctionCheck(
+    "skip_shape",
+    cases=[(80, 96, 1, 8), (80, 96, 2, 8), (128, 64, 3, 16), (64, 64, 2, 4)],
+    reference=_skip_reference,
+    returns=Converted(_sizes, "a tuple (height, width, channels)"),
+    close=lambda got, want: got == want,
+    mistakes=(
+        Mistake(lambda got, *_: f"return three numbers (height, width, channels), got {got}",
+                when=lambda got, *_: len(got) != 3),
+        Mistake(lambda got, want, *case: f"{_where(*case)} the height and width are {got[:2]}; "
+                                         "level 1 is at full size and each level below halves it",
+                when=lambda got, want, *_: got[:2] != want[:2]),
+        Mistake(lambda got, want, *case: f"{_where(*case)} the channels are too few by half: the "
+                                         "skip concatenates the upsampled maps and the encoder's "
+                                         "maps",
+                when=lambda got, want, *_: got[2] * 2 == want[2]),
+    ),
+    otherwise=lambda got, want, *case: f"{_where(*case)} the number of channels is not {got[2]}",
+    passed="the skip-connection shapes are right at levels 1 to 3",
+)
 
 
 EXERCISES = (

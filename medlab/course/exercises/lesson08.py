@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from medlab.course.exercises import ExerciseDef, Item
-from medlab.course.exercises._functions import as_number, call_safely, require_function
+from medlab.course.exercises import ExerciseDef
+from medlab.course.exercises._declarative import FunctionCheck, Mistake, Number
 
 __all__ = ["EXERCISES"]
 
@@ -38,35 +36,30 @@ def _describe(mask: np.ndarray, spacing) -> str:
     return f"a {int(mask.sum())}-voxel ellipsoid with spacing {spacing} mm"
 
 
-def check_volume(answer: Any) -> list[Item]:
-    """``nodule_volume_ml(mask, spacing)``: voxel count × voxel volume, in mL."""
-    items = require_function(answer, "nodule_volume_ml")
-    if not items[0].ok:
-        return items
-    for mask, sp in _cases():
-        got, error = call_safely(answer, "nodule_volume_ml", mask, sp)
-        if error:
-            return [*items, error]
-        value, bad = as_number(got, "the volume in mL")
-        if bad:
-            return [*items, bad]
-        count = int(mask.sum())
-        want = count * float(np.prod(sp)) / 1000.0
-        if np.isclose(value, want, rtol=1e-6):
-            continue
-        if np.isclose(value, count) or np.isclose(value, count / 1000):
-            msg = "that is the number of voxels, not a volume: each voxel has a size in mm"
-        elif np.isclose(value, want * 1000, rtol=1e-6):
-            msg = "that is the volume in mm³; 1 mL = 1 cm³ = 1000 mm³"
-        elif np.isclose(value, count * sp[1] * sp[2] / 1000) or np.isclose(
-            value, count * sp[0] ** 3 / 1000
-        ):
-            msg = "a voxel is a box: use the spacing of all three axes"
-        else:
-            msg = f"{value:.4g} mL is not the volume of {_describe(mask, sp)}"
-        return [*items, Item(False, msg)]
-    items.append(Item(True, "volumes in mL are right on three ellipsoids with different spacings"))
-    return items
+def _volume_ml(mask: np.ndarray, spacing) -> float:
+    return int(mask.sum()) * float(np.prod(spacing)) / 1000.0
+
+
+# nodule_volume_ml(mask, spacing): voxel count × voxel volume, in mL
+check_volume = FunctionCheck(
+    "nodule_volume_ml",
+    cases=_cases,
+    reference=_volume_ml,
+    returns=Number("the volume in mL"),
+    close=lambda got, want: bool(np.isclose(got, want, rtol=1e-6)),
+    mistakes=(
+        Mistake("that is the number of voxels, not a volume: each voxel has a size in mm",
+                like=(lambda mask, sp: mask.sum(), lambda mask, sp: mask.sum() / 1000)),
+        Mistake("that is the volume in mm³; 1 mL = 1 cm³ = 1000 mm³",
+                like=lambda mask, sp: _volume_ml(mask, sp) * 1000),
+        Mistake("a voxel is a box: use the spacing of all three axes",
+                like=(lambda mask, sp: mask.sum() * sp[1] * sp[2] / 1000,
+                      lambda mask, sp: mask.sum() * sp[0] ** 3 / 1000)),
+    ),
+    otherwise=lambda got, want, mask, sp: f"{got:.4g} mL is not the volume of "
+                                          f"{_describe(mask, sp)}",
+    passed="volumes in mL are right on three ellipsoids with different spacings",
+)
 
 
 def _diameter(mask: np.ndarray, sp) -> float:
@@ -75,88 +68,87 @@ def _diameter(mask: np.ndarray, sp) -> float:
     return float(pdist(np.argwhere(mask) * np.asarray(sp)).max())
 
 
-def check_diameter(answer: Any) -> list[Item]:
-    """``longest_diameter(mask, spacing)``: the farthest pair of voxel centres, in mm."""
-    items = require_function(answer, "longest_diameter")
-    if not items[0].ok:
-        return items
-    for mask, sp in _cases():
-        got, error = call_safely(answer, "longest_diameter", mask, sp)
-        if error:
-            return [*items, error]
-        value, bad = as_number(got, "the diameter in mm")
-        if bad:
-            return [*items, bad]
-        want = _diameter(mask, sp)
-        if abs(value - want) <= 1e-6 * want + 1e-9:
-            continue
-        idx = np.argwhere(mask)
-        extent = (idx.max(axis=0) - idx.min(axis=0)) * np.asarray(sp)
-        if np.isclose(value, _diameter(mask, (1, 1, 1))):
-            msg = "that is a distance in voxels: scale the indices by the spacing first"
-        elif np.isclose(value, np.linalg.norm(extent)):
-            msg = (
-                "that is the diagonal of the bounding box, longer than any distance inside a "
-                "tilted or rounded object"
-            )
-        elif np.any(np.isclose(value, extent)):
-            msg = "that is the extent along one axis: the longest chord can point anywhere"
-        elif value < want:
-            msg = f"{value:.4g} mm is too short for {_describe(mask, sp)}: some pair is farther"
-        else:
-            msg = f"{value:.4g} mm is longer than any distance between voxel centres of " + (
-                _describe(mask, sp)
-            )
-        return [*items, Item(False, msg)]
-    items.append(Item(True, "longest diameters in mm are right on three tilted ellipsoids"))
-    return items
+def _extent(mask: np.ndarray, sp) -> np.ndarray:
+    """The bounding box's sides in mm (between voxel centres)."""
+    idx = np.argwhere(mask)
+    return (idx.max(axis=0) - idx.min(axis=0)) * np.asarray(sp)
 
 
-def _wall_case():
+# longest_diameter(mask, spacing): the farthest pair of voxel centres, in mm
+check_diameter = FunctionCheck(
+    "longest_diameter",
+    cases=_cases,
+    reference=_diameter,
+    returns=Number("the diameter in mm"),
+    close=lambda got, want: abs(got - want) <= 1e-6 * want + 1e-9,
+    mistakes=(
+        Mistake("that is a distance in voxels: scale the indices by the spacing first",
+                like=lambda mask, sp: _diameter(mask, (1, 1, 1)), close=np.isclose),
+        Mistake("that is the diagonal of the bounding box, longer than any distance inside a "
+                "tilted or rounded object",
+                like=lambda mask, sp: np.linalg.norm(_extent(mask, sp)), close=np.isclose),
+        Mistake("that is the extent along one axis: the longest chord can point anywhere",
+                when=lambda got, want, mask, sp: np.any(np.isclose(got, _extent(mask, sp)))),
+        Mistake(lambda got, want, mask, sp: f"{got:.4g} mm is too short for "
+                                            f"{_describe(mask, sp)}: some pair is farther",
+                when=lambda got, want, *_: got < want),
+    ),
+    otherwise=lambda got, want, mask, sp: f"{got:.4g} mm is longer than any distance between "
+                                          f"voxel centres of {_describe(mask, sp)}",
+    passed="longest diameters in mm are right on three tilted ellipsoids",
+)
+
+
+def _wall_cases() -> list[tuple[np.ndarray, np.ndarray, tuple[float, float, float]]]:
     sp = (2.5, 1.5, 1.5)
     wall = np.zeros((16, 40, 40), bool)
     wall[:, :, :4] = True  # a flat wall on the right
     wall[:, :3, :] = True  # and one in front
     nodule = _ellipsoid(wall.shape, (8.2, 20.3, 21.0), (6.0, 5.0, 5.0), sp, 0.4)
-    return nodule, wall, sp
+    moved = np.roll(nodule, (3, -6, -9), axis=(0, 1, 2))
+    return [(nodule, wall, sp), (moved, wall, sp),
+            (moved.transpose(0, 2, 1), wall.transpose(0, 2, 1), (2.0, 1.0, 0.5))]
 
 
-def check_wall_distance(answer: Any) -> list[Item]:
-    """``distance_to_wall(mask, wall, spacing)``: nearest voxel centres, in mm."""
-    from scipy import ndimage
+def _points_mm(mask: np.ndarray, spacing) -> np.ndarray:
+    return np.argwhere(mask) * spacing
+
+
+def _shortest(mask: np.ndarray, wall: np.ndarray, spacing) -> float:
     from scipy.spatial.distance import cdist
 
-    items = require_function(answer, "distance_to_wall")
-    if not items[0].ok:
-        return items
-    nodule, wall, sp = _wall_case()
-    cases = [(nodule, wall, sp), (np.roll(nodule, (3, -6, -9), axis=(0, 1, 2)), wall, sp)]
-    cases.append((cases[1][0].transpose(0, 2, 1), wall.transpose(0, 2, 1), (2.0, 1.0, 0.5)))
-    for mask, target, spacing in cases:
-        got, error = call_safely(answer, "distance_to_wall", mask, target, spacing)
-        if error:
-            return [*items, error]
-        value, bad = as_number(got, "the distance in mm")
-        if bad:
-            return [*items, bad]
-        a, b = np.argwhere(mask) * spacing, np.argwhere(target) * spacing
-        want = float(cdist(a, b).min())
-        if np.isclose(value, want, rtol=1e-6):
-            continue
-        voxels = float(ndimage.distance_transform_edt(~target)[mask].min())
-        centre = float(cdist(a.mean(axis=0, keepdims=True), b).min())
-        if np.isclose(value, voxels):
-            msg = "that is a distance in voxels: tell the distance transform the spacing"
-        elif np.isclose(value, centre, rtol=1e-3):
-            msg = (
-                "that is measured from the nodule's centre; the surgeon needs the nearest "
-                "nodule voxel"
-            )
-        else:
-            msg = f"{value:.4g} mm is not the shortest distance between the two masks"
-        return [*items, Item(False, msg)]
-    items.append(Item(True, "distances in mm match a brute-force search on three geometries"))
-    return items
+    return float(cdist(_points_mm(mask, spacing), _points_mm(wall, spacing)).min())
+
+
+def _in_voxels(mask: np.ndarray, wall: np.ndarray, spacing) -> float:
+    from scipy import ndimage
+
+    return float(ndimage.distance_transform_edt(~wall)[mask].min())
+
+
+def _from_centre(mask: np.ndarray, wall: np.ndarray, spacing) -> float:
+    from scipy.spatial.distance import cdist
+
+    centre = _points_mm(mask, spacing).mean(axis=0, keepdims=True)
+    return float(cdist(centre, _points_mm(wall, spacing)).min())
+
+
+# distance_to_wall(mask, wall, spacing): nearest voxel centres, in mm
+check_wall_distance = FunctionCheck(
+    "distance_to_wall",
+    cases=_wall_cases,
+    reference=_shortest,
+    returns=Number("the distance in mm"),
+    close=lambda got, want: bool(np.isclose(got, want, rtol=1e-6)),
+    mistakes=(
+        Mistake("that is a distance in voxels: tell the distance transform the spacing",
+                like=_in_voxels),
+        Mistake("that is measured from the nodule's centre; the surgeon needs the nearest "
+                "nodule voxel", like=_from_centre, close=lambda a, b: np.isclose(a, b, rtol=1e-3)),
+    ),
+    otherwise=lambda got, *_: f"{got:.4g} mm is not the shortest distance between the two masks",
+    passed="distances in mm match a brute-force search on three geometries",
+)
 
 
 EXERCISES = (

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from medlab.course.exercises import ExerciseDef, Item
-from medlab.course.exercises._functions import call_safely, require_function
+from medlab.course.exercises._declarative import Converted, FunctionCheck, Mistake, Number
+from medlab.course.exercises._learner import call_safely, plain_text, require_function
 
 __all__ = ["EXERCISES"]
 
@@ -24,7 +25,11 @@ _UID_RE = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
 
 
 def check_uid_remap(answer: Any) -> list[Item]:
-    """``new_uid(uid, salt)``: consistent, distinct, valid, salted, not revealing."""
+    """``new_uid(uid, salt)``: consistent, distinct, valid, salted, not revealing.
+
+    Bespoke rather than a :class:`FunctionCheck`: there is no one right answer to compare
+    with, only properties of the mapping as a whole (same in, same out; salted; valid).
+    """
     items = require_function(answer, "new_uid")
     if not items[0].ok:
         return items
@@ -36,7 +41,7 @@ def check_uid_remap(answer: Any) -> list[Item]:
         if not isinstance(got, str):
             kind = type(got).__name__
             return [*items, Item(False, f"return the new UID as a string, got {kind}")]
-        out.append(got)
+        out.append(plain_text(got))
     if out[0] != out[2]:
         return [
             *items,
@@ -59,7 +64,7 @@ def check_uid_remap(answer: Any) -> list[Item]:
     other, error = call_safely(answer, "new_uid", _UIDS[0], "another-secret-2")
     if error:
         return [*items, error]
-    if other == out[0]:
+    if isinstance(other, str) and plain_text(other) == out[0]:
         return [
             *items,
             Item(False, "the salt does not change the result: anyone could hash known UIDs and "
@@ -69,51 +74,33 @@ def check_uid_remap(answer: Any) -> list[Item]:
     return items
 
 
-def check_date_shift(answer: Any) -> list[Item]:
-    """``shift_da(value, days)``: calendar arithmetic on DICOM DA strings."""
-    items = require_function(answer, "shift_da")
-    if not items[0].ok:
-        return items
-    cases = [("20040119", -30), ("20200131", 1), ("20200228", 1), ("20211231", 1),
-             ("19970430", -1461)]
-    for value, days in cases:
-        got, error = call_safely(answer, "shift_da", value, days)
-        if error:
-            return [*items, error]
-        want = (_dt.datetime.strptime(value, "%Y%m%d") + _dt.timedelta(days=days)).strftime(
-            "%Y%m%d"
-        )
-        if got == want:
-            continue
-        if not isinstance(got, str):
-            msg = f"return a DICOM date string YYYYMMDD, got {type(got).__name__}"
-        elif got == str(int(value) + days):
-            msg = (f"{value} shifted by {days} day(s) gave {got}: adding to the digits is not "
-                   "calendar arithmetic (month ends, leap years)")
-        elif len(got) != 8 or not got.isdigit():
-            msg = f"return the date as 8 digits YYYYMMDD, got {got!r}"
-        else:
-            msg = f"{value} shifted by {days} day(s) should not give {got}"
-        return [*items, Item(False, msg)]
-    items.append(Item(True, "shifted dates are right across month ends, leap years and years"))
-    return items
+def _shifted(value: str, days: int) -> str:
+    date = _dt.datetime.strptime(value, "%Y%m%d") + _dt.timedelta(days=days)
+    return date.strftime("%Y%m%d")
 
 
-def _ece(y, p, n_bins):
-    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
-    total = 0.0
-    for b in range(n_bins):
-        sel = bins == b
-        if sel.any():
-            total += sel.mean() * abs(y[sel].mean() - p[sel].mean())
-    return total
+# shift_da(value, days): calendar arithmetic on DICOM DA strings
+check_date_shift = FunctionCheck(
+    "shift_da",
+    cases=[("20040119", -30), ("20200131", 1), ("20200228", 1), ("20211231", 1),
+           ("19970430", -1461)],
+    reference=_shifted,
+    returns=Converted(plain_text, "a DICOM date string YYYYMMDD"),
+    close=lambda got, want: got == want,
+    mistakes=(
+        Mistake(lambda got, want, value, days: f"{value} shifted by {days} day(s) gave {got}: "
+                "adding to the digits is not calendar arithmetic (month ends, leap years)",
+                like=lambda value, days: str(int(value) + days)),
+        Mistake(lambda got, *_: f"return the date as 8 digits YYYYMMDD, got {got!r}",
+                when=lambda got, *_: len(got) != 8 or not got.isdigit()),
+    ),
+    otherwise=lambda got, want, value, days: f"{value} shifted by {days} day(s) should not give "
+                                             f"{got}",
+    passed="shifted dates are right across month ends, leap years and years",
+)
 
 
-def check_ece(answer: Any) -> list[Item]:
-    """``expected_calibration_error(y_true, prob, n_bins)`` with equal-width bins."""
-    items = require_function(answer, "expected_calibration_error")
-    if not items[0].ok:
-        return items
+def _ece_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:
     rng = np.random.default_rng(10)
     cases = []
     for n, bias in [(500, 0.0), (300, 0.25), (200, -0.2)]:
@@ -121,31 +108,42 @@ def check_ece(answer: Any) -> list[Item]:
         y = (rng.random(n) < np.clip(p - bias, 0, 1)).astype(int)
         cases.append((y, p, 10))
     cases.append((cases[0][0], cases[0][1], 5))
-    for y, p, n_bins in cases:
-        got, error = call_safely(answer, "expected_calibration_error", y, p, n_bins)
-        if error:
-            return [*items, error]
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            return [*items, Item(False, f"return one number, got {got!r}")]
-        want = _ece(y, p, n_bins)
-        if np.isclose(value, want, atol=1e-9):
-            continue
-        bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
-        gaps = [abs(y[bins == b].mean() - p[bins == b].mean())
-                for b in range(n_bins) if np.any(bins == b)]
-        if np.isclose(value, np.mean(gaps)):
-            msg = "weight each bin's gap by the fraction of samples in it, not equally"
-        elif np.isclose(value, abs(y.mean() - p.mean())):
-            msg = "that is the overall gap (one bin); compare within each confidence bin"
-        elif np.isclose(value, _ece(y, p, 10)) and n_bins != 10:
-            msg = "use the n_bins argument for the number of bins"
-        else:
-            msg = f"{value:.4g} is not the ECE of a test set of {len(y)} predictions"
-        return [*items, Item(False, msg)]
-    items.append(Item(True, "the ECE is right on calibrated, over- and under-confident sets"))
-    return items
+    return cases
+
+
+def _bin_gaps(y: np.ndarray, p: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """(share of the samples, |mean(y) − mean(p)|) of each non-empty equal-width bin."""
+    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    kept = [b for b in range(n_bins) if np.any(bins == b)]
+    shares = np.array([np.mean(bins == b) for b in kept])
+    gaps = np.array([abs(y[bins == b].mean() - p[bins == b].mean()) for b in kept])
+    return shares, gaps
+
+
+def _ece(y: np.ndarray, p: np.ndarray, n_bins: int) -> float:
+    shares, gaps = _bin_gaps(y, p, n_bins)
+    return float(np.sum(shares * gaps))
+
+
+# expected_calibration_error(y_true, prob, n_bins) with equal-width bins
+check_ece = FunctionCheck(
+    "expected_calibration_error",
+    cases=_ece_cases,
+    reference=_ece,
+    returns=Number("the calibration error"),
+    close=lambda got, want: bool(np.isclose(got, want, atol=1e-9)),
+    mistakes=(
+        Mistake("weight each bin's gap by the fraction of samples in it, not equally",
+                like=lambda y, p, n_bins: float(np.mean(_bin_gaps(y, p, n_bins)[1]))),
+        Mistake("that is the overall gap (one bin); compare within each confidence bin",
+                like=lambda y, p, n_bins: abs(y.mean() - p.mean())),
+        Mistake("use the n_bins argument for the number of bins",
+                like=lambda y, p, n_bins: _ece(y, p, 10)),
+    ),
+    otherwise=lambda got, want, y, p, n_bins: f"{got:.4g} is not the ECE of a test set of "
+                                              f"{len(y)} predictions",
+    passed="the ECE is right on calibrated, over- and under-confident sets",
+)
 
 
 EXERCISES = (
