@@ -7,20 +7,77 @@ file is renamed over the target with :func:`os.replace`. A reader therefore sees
 old file or the new one, never half of one, and a crash (even ``kill -9``) leaves at
 worst a temporary file named ``.<target>.<random>.tmp`` (or ``.part`` for downloads),
 which :func:`remove_stale_temporaries` cleans up on a later start.
+
+Writers that read, modify and write a shared file (progress, the workspace manifest)
+hold :func:`exclusive_lock` on a side file: a bounded wait, so that no caller waits
+forever for a process that holds the lock (a kernel on a slow network home).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
+import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_copy", "atomic_output", "atomic_write", "remove_stale_temporaries"]
+from medlab.errors import MedlabError
+
+__all__ = [
+    "LockFileError",
+    "LockTimeoutError",
+    "atomic_copy",
+    "atomic_output",
+    "atomic_write",
+    "exclusive_lock",
+    "read_regular_file",
+    "remove_stale_temporaries",
+]
+
+
+class LockTimeoutError(MedlabError, TimeoutError):
+    """Another process held a lock file for longer than the caller would wait.
+
+    Attributes
+    ----------
+    path : str
+        The lock file.
+    timeout_s : float
+        How long the caller waited.
+    """
+
+    def __init__(self, path: object, timeout_s: float) -> None:
+        self.path = str(path)
+        self.timeout_s = timeout_s
+        super().__init__(
+            f"The lock file {self.path!r} stayed held by another process for more than "
+            f"{timeout_s:g} s (a kernel on a slow network folder?); try again in a moment"
+        )
+
+
+class LockFileError(MedlabError, OSError):
+    """A lock file that cannot be used: a folder or a link in its place, no permission ...
+
+    Attributes
+    ----------
+    path : str
+        The lock file.
+    reason : str
+        What went wrong.
+    """
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(
+            f"The lock file {self.path!r} cannot be used ({reason}); expected a plain file "
+            "that MedLab may create: remove whatever is in its place"
+        )
 
 
 @contextlib.contextmanager
@@ -114,8 +171,33 @@ def atomic_copy(
             shutil.copyfileobj(src, out, 1 << 20)
 
 
+def read_regular_file(path: str | os.PathLike, *, max_bytes: int) -> bytes:
+    """The content of the regular file ``path``, at most ``max_bytes + 1`` bytes of it.
+
+    Opened without blocking, so a named pipe or a device in the file's place never
+    hangs the caller; a result longer than ``max_bytes`` says the file is too large.
+
+    Raises
+    ------
+    FileNotFoundError
+        If nothing is at ``path``.
+    OSError
+        If ``path`` is a folder, a pipe or a device (``errno.EINVAL``, ``strerror``
+        "not a regular file"), or cannot be read.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return handle.read(max_bytes + 1)
+
+
 def remove_stale_temporaries(
-    folder: str | os.PathLike, *, older_than_s: float = 3600.0, recursive: bool = False
+    folder: str | os.PathLike,
+    *,
+    older_than_s: float = 3600.0,
+    recursive: bool = False,
+    targets: Iterable[str] | None = None,
 ) -> list[Path]:
     """Delete temporary files that a killed writer left behind; return what was removed.
 
@@ -128,21 +210,111 @@ def remove_stale_temporaries(
     folder : path-like
         Folder to clean (missing folders are fine).
     older_than_s : float
-        Minimum age (by modification time) of a file to remove.
+        Minimum age (by modification time) of a file to remove. A caller that holds
+        the :func:`exclusive_lock` every writer of these files takes may pass 0.
     recursive : bool
         Also clean sub-folders.
+    targets : iterable of str, optional
+        Only the temporaries of these file names (``.<name>.*.tmp``); default: all.
     """
     root = Path(folder)
     if not root.is_dir():
         return []
     pattern = "**/.*" if recursive else ".*"
+    prefixes = None if targets is None else tuple(f".{name}." for name in targets)
     now = time.time()
     removed = []
     for path in root.glob(pattern):
         if path.suffix not in (".tmp", ".part") or path.is_symlink() or not path.is_file():
+            continue
+        if prefixes is not None and not path.name.startswith(prefixes):
             continue
         with contextlib.suppress(OSError):
             if now - path.stat().st_mtime >= older_than_s:
                 path.unlink()
                 removed.append(path)
     return removed
+
+
+def _try_lock(fd: int) -> bool:
+    """Take an exclusive lock on the open file ``fd`` without waiting; False if held."""
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | os.PathLike, *, timeout_s: float = 10.0) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` for the ``with`` body, waiting ``timeout_s`` at most.
+
+    The lock (``flock`` on POSIX, ``msvcrt.locking`` on Windows) belongs to the open
+    file, so it is released when the holder exits, even after ``kill -9``. Threads of
+    one process exclude each other too (each opens the file itself).
+
+    Parameters
+    ----------
+    path : path-like
+        The lock file; created (empty, ``0o600``) with its folder if missing. It must
+        not be a symbolic link.
+    timeout_s : float
+        How long to wait for another holder to let go; 0 tries once.
+
+    Raises
+    ------
+    LockTimeoutError
+        If another process still holds the lock after ``timeout_s`` seconds.
+    LockFileError
+        If the lock file cannot be created, opened or locked (a folder or a link in its
+        place, no permission, a file system without locks).
+    """
+    path = Path(path)
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        reason = "a symbolic link is in its place" if path.is_symlink() else (
+            exc.strerror or str(exc))
+        raise LockFileError(path, reason) from exc
+    try:
+        deadline = time.monotonic() + max(0.0, timeout_s)
+        while True:
+            try:
+                if _try_lock(fd):
+                    break
+            except OSError as exc:
+                raise LockFileError(path, exc.strerror or str(exc)) from exc
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LockTimeoutError(path, timeout_s)
+            time.sleep(min(0.02, left))
+        try:
+            yield
+        finally:
+            _unlock(fd)
+    finally:
+        os.close(fd)

@@ -12,10 +12,35 @@ from pathlib import Path
 
 from medlab.errors import MedlabError
 
-__all__ = ["Exercise", "Lesson", "LessonMetadataError", "load_catalog", "read_lesson"]
+__all__ = [
+    "Exercise",
+    "Lesson",
+    "LessonMetadataError",
+    "load_catalog",
+    "quoted",
+    "read_lesson",
+]
 
-LESSON_ID = re.compile(r"^\d{2}_[a-z0-9_]+$")
-EXERCISE_ID = re.compile(r"^\d{2}\.[a-z0-9_]+$")
+# ASCII digits only (``\d`` also takes other scripts' digits) and ``\Z``, not ``$``
+# (which also matches before a trailing newline).
+LESSON_ID = re.compile(r"^[0-9]{2}_[a-z0-9_]+\Z")
+EXERCISE_ID = re.compile(r"^[0-9]{2}\.[a-z0-9_]+\Z")
+
+
+def quoted(text: object, limit: int = 60) -> str:
+    """``repr(text)`` cut to about ``limit`` characters, for echoing input in messages.
+
+    Examples
+    --------
+    >>> quoted("00_welcome")
+    "'00_welcome'"
+    >>> quoted("x" * 100, limit=10)
+    "'xxxxxxxxxx'… (100 characters)"
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text)} characters)"
 
 
 class LessonMetadataError(MedlabError, ValueError):

@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import random
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
 
+from medlab._files import LockFileError, LockTimeoutError
 from medlab.course import ProgressStore, default_store
 from medlab.course import progress as progress_module
+from medlab.course.progress import InvalidExerciseIdError
 
 
 def test_progress_round_trip_keeps_first_pass_time(tmp_path):
@@ -100,3 +105,221 @@ def test_writer_killed_mid_write_leaves_a_valid_file(tmp_path):
     assert len(data["passed"]) > 0
     # The dead writer's lock is released: a new write goes through at once.
     assert ProgressStore(tmp_path).record_pass("01.after")
+
+
+# -- issue 13: hardening ----------------------------------------------------------------
+
+HOLD_LOCKS = (
+    "import fcntl, sys, time\n"
+    "handles = [open(p, 'a+b') for p in sys.argv[1:]]\n"
+    "for h in handles:\n"
+    "    fcntl.flock(h.fileno(), fcntl.LOCK_EX)\n"
+    "print('locked', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+@pytest.fixture
+def hold_lock():
+    """Hold exclusive locks on files from another process until the test ends."""
+    holders = []
+
+    def hold(*paths):
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCKS, *map(str, paths)],
+                                stdout=subprocess.PIPE, text=True)
+        holders.append(proc)
+        assert proc.stdout.readline().strip() == "locked"
+        return proc
+
+    yield hold
+    for proc in holders:
+        proc.kill()
+        proc.wait(10)
+
+
+def test_reading_needs_no_lock_and_writing_waits_a_bounded_time(tmp_path, hold_lock):
+    store = ProgressStore(tmp_path, lock_timeout_s=0.3)
+    store.record_pass("00.a")
+    hold_lock(tmp_path / "progress.lock")
+    start = time.monotonic()
+    assert list(store.passed()) == ["00.a"]
+    assert store.is_passed("00.a")
+    assert time.monotonic() - start < 0.1  # reading takes no lock
+    start = time.monotonic()
+    with pytest.raises(LockTimeoutError, match=r"progress\.lock.*held by another process") as info:
+        store.record_pass("00.b")
+    assert 0.3 <= time.monotonic() - start < 2
+    assert isinstance(info.value, TimeoutError) and isinstance(info.value, OSError)
+    assert list(store.passed()) == ["00.a"]
+
+
+def test_an_unusable_lock_file_is_a_clear_error_that_leaves_nothing_behind(tmp_path):
+    (tmp_path / "progress.lock").mkdir()
+    store = ProgressStore(tmp_path)
+    with pytest.raises(LockFileError, match=r"progress\.lock' cannot be used") as info:
+        store.record_pass("00.a")
+    assert isinstance(info.value, OSError)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["progress.lock"]
+    assert store.passed() == {}  # reading still works
+
+
+def test_every_damaged_file_is_kept_under_its_own_name(tmp_path):
+    store = ProgressStore(tmp_path)
+    store.path.write_bytes(b"{first damage")
+    assert store.record_pass("00.a")
+    store.path.write_bytes(b"second damage")
+    assert store.record_pass("00.b")
+    copies = sorted(tmp_path.glob("progress.damaged-*.json"))
+    assert len(copies) == 2
+    assert sorted(c.read_bytes() for c in copies) == [b"second damage", b"{first damage"]
+    assert list(store.passed()) == ["00.b"]
+    assert len(store.notices) == 2
+    assert all("not valid JSON" in n and "kept as" in n for n in store.notices)
+    assert str(copies[0]) in " ".join(store.notices)
+
+
+def test_valid_json_of_the_wrong_shape_is_kept_and_its_usable_entries_survive(tmp_path):
+    store = ProgressStore(tmp_path)
+    original = json.dumps({"version": 1, "passed": {"00.a": "2026-01-01T00:00:00Z",
+                                                     "not an id": "x", "00.b": 5}})
+    store.path.write_text(original)
+    state = store.read()
+    assert state.passed == {"00.a": "2026-01-01T00:00:00Z"}
+    assert "2 of its 3 entries" in state.problem
+    assert "cannot be used as it is" in store.problem_message()
+    assert store.path.read_text() == original  # reading changes nothing
+    assert store.record_pass("00.c")
+    [copy] = tmp_path.glob("progress.damaged-*.json")
+    assert copy.read_text() == original
+    assert store.passed() == {"00.a": "2026-01-01T00:00:00Z", "00.c": store.passed()["00.c"]}
+    assert store.read().problem is None and store.problem_message() is None
+
+
+@pytest.mark.parametrize("content", [
+    b"[" * 100_000,  # RecursionError in the JSON parser
+    b'{"passed": ' * 50_000,
+    b"", b"\xff\xfe\x00", b"null", b"[]", b'"text"', b"1" * 5000, b"NaN",
+    b'{"version": 2, "passed": {}}', b'{"version": true, "passed": {}}',
+    b'{"passed": ["00.a"]}', b'{"passed": {"00.a": 1}}', b'{"passed": {}, "extra": 1}',
+    b'{"passed": {"00.a": "' + b"t" * 100 + b'"}}',
+    b" " * (4 * 1024 * 1024 + 1),
+])
+def test_no_content_crashes_reading_or_writing(tmp_path, content):
+    store = ProgressStore(tmp_path)
+    store.path.write_bytes(content)
+    state = store.read()
+    assert state.problem and state.passed == {}
+    assert store.record_pass("00.a") is True
+    [copy] = tmp_path.glob("progress.damaged-*.json")
+    assert copy.read_bytes() == content
+    assert list(store.passed()) == ["00.a"] and store.read().problem is None
+
+
+def test_a_folder_in_place_of_the_progress_file_is_kept_aside(tmp_path):
+    store = ProgressStore(tmp_path)
+    store.path.mkdir()
+    (store.path / "inside.txt").write_text("keep")
+    assert "cannot be read" in store.read().problem
+    assert store.record_pass("00.a")
+    [copy] = tmp_path.glob("progress.damaged-*.json")
+    assert (copy / "inside.txt").read_text() == "keep"
+    assert list(store.passed()) == ["00.a"]
+
+
+def test_a_named_pipe_in_place_of_the_progress_file_never_hangs(tmp_path):
+    store = ProgressStore(tmp_path)
+    os.mkfifo(store.path)
+    assert "not a regular file" in store.read().problem  # returns at once
+    assert store.record_pass("00.a")
+    assert list(store.passed()) == ["00.a"]
+    assert len(list(tmp_path.glob("progress.damaged-*.json"))) == 1
+
+
+def test_seeded_random_damage_never_raises_and_never_loses_the_file(tmp_path):
+    rng = random.Random(13)
+    valid = json.dumps({"version": 1, "passed": {f"0{i}.ex": "2026-01-01T00:00:00Z"
+                                                  for i in range(5)}}, indent=1).encode()
+    for case in range(200):
+        folder = tmp_path / str(case)
+        store = ProgressStore(folder)
+        data = bytearray(valid)
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(data))
+            kind = rng.choice(("flip", "cut", "insert"))
+            if kind == "flip":
+                data[i] ^= 1 << rng.randrange(8)
+            elif kind == "cut":
+                del data[i:i + rng.randint(1, 20)]
+            else:
+                data[i:i] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        folder.mkdir()
+        store.path.write_bytes(bytes(data))
+        before = store.read()
+        store.record_pass("09.new")
+        after = store.passed()
+        assert set(before.passed) | {"09.new"} == set(after)
+        copies = list(folder.glob("progress.damaged-*.json"))
+        if before.problem:
+            assert [c.read_bytes() for c in copies] == [bytes(data)]
+        else:
+            assert copies == []
+
+
+@pytest.mark.parametrize("bad", ["hounsfield", "00.Hounsfield", "00.a\n", "\u0660\u0660.a",
+                                 "00.a/../b", "", "0" * 10_000])
+def test_record_pass_refuses_ids_that_are_not_exercise_ids(tmp_path, bad):
+    with pytest.raises(InvalidExerciseIdError, match="expected 'NN.name'") as info:
+        ProgressStore(tmp_path).record_pass(bad)
+    assert isinstance(info.value, ValueError)
+    assert len(str(info.value)) < 200  # a long id is not echoed in full
+    assert not (tmp_path / "progress.json").exists()
+
+
+def test_stale_temporary_files_are_removed_at_the_next_start(tmp_path, hold_lock):
+    store = ProgressStore(tmp_path)
+    store.record_pass("00.a")
+    stale = tmp_path / ".progress.json.k1ll3d.tmp"
+    stale.write_text('{"half": ')
+    other = tmp_path / ".someone-else.tmp"
+    other.write_text("not ours")
+    holder = hold_lock(tmp_path / "progress.lock")
+    assert store.remove_stale_temporaries() == []  # a writer may be at work: left alone
+    holder.kill()
+    holder.wait(10)
+    assert store.remove_stale_temporaries() == [stale]
+    assert other.exists()
+    stale.write_text("again")
+    store.record_pass("00.b")  # every write cleans up first, too
+    assert not stale.exists() and other.exists()
+
+
+_ACKNOWLEDGING_WRITER = (
+    "import sys\n"
+    "from medlab.course.progress import ProgressStore\n"
+    "store = ProgressStore(sys.argv[1])\n"
+    "i = 0\n"
+    "while True:\n"
+    "    store.record_pass(f'00.ex_{i}')\n"
+    "    print(i, flush=True)\n"
+    "    i += 1\n"
+)
+
+
+def test_kill_9_mid_write_loses_no_acknowledged_pass_and_leaves_nothing_after_restart(tmp_path):
+    rng = random.Random(9)
+    acknowledged: set[str] = set()
+    for _ in range(5):
+        proc = subprocess.Popen([sys.executable, "-c", _ACKNOWLEDGING_WRITER, str(tmp_path)],
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline()  # it is writing
+        time.sleep(rng.uniform(0.0, 0.2))
+        os.kill(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate(timeout=10)
+        acknowledged |= {f"00.ex_{line}" for line in out.split() if line.isdigit()}
+        passed = ProgressStore(tmp_path).passed()  # a whole, valid file
+        assert acknowledged <= set(passed)
+    ProgressStore(tmp_path).record_pass("01.after")  # the next start
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert not list(tmp_path.glob("progress.damaged-*"))
