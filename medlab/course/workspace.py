@@ -2,20 +2,36 @@
 
 Used by ``medlab lab`` (to fill the workspace) and by the server extension (open,
 reset). Every path is resolved inside the workspace: no ``..``, no absolute path, no
-symlink that leads outside.
+symlink that leads outside; MedLab's own folder ``.medlab`` (the manifest and the lock
+file) included. MedLab writes only regular files: a folder or a symbolic link where a
+lesson copy goes is refused with :class:`WorkspaceConflictError`, before anything is
+written.
+
+Every write (open, reset, sync) holds an exclusive lock on ``.medlab/workspace.lock``,
+waiting at most ``lock_timeout_s``; under that lock, temporary files that a killed
+writer left behind are removed at the next start (:meth:`Workspace.sync`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
 import os
+import stat
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from medlab._files import atomic_write
+from medlab._files import (
+    atomic_write,
+    exclusive_lock,
+    read_regular_file,
+    remove_stale_temporaries,
+)
 from medlab.config import config
-from medlab.course.catalog import Lesson, load_catalog
+from medlab.course.catalog import Lesson, load_catalog, quoted
 from medlab.course.learner import learner_json
 from medlab.errors import MedlabError
 
@@ -24,11 +40,15 @@ __all__ = [
     "PathOutsideWorkspaceError",
     "UnknownLessonError",
     "Workspace",
+    "WorkspaceConflictError",
     "default_workspace",
 ]
 
 BACKUP_DIR = "backups"
-_MANIFEST = Path(".medlab") / "manifest.json"
+_MEDLAB_DIR = ".medlab"
+_MANIFEST = f"{_MEDLAB_DIR}/manifest.json"
+_LOCK = "workspace.lock"
+_MAX_MANIFEST_BYTES = 1024 * 1024
 
 
 class PathOutsideWorkspaceError(MedlabError, PermissionError):
@@ -42,6 +62,10 @@ class UnknownLessonError(MedlabError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class WorkspaceConflictError(MedlabError, OSError):
+    """Something in the workspace is in the way of a write: a folder or a link where a file goes."""
+
+
 def default_workspace() -> Path:
     """``medlab.config.workspace``: ``MEDLAB_WORKSPACE`` if set, else ``~/medlab``."""
     return config.workspace
@@ -49,6 +73,36 @@ def default_workspace() -> Path:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _is_regular_file(path: Path, relative: str) -> bool:
+    """True for a regular file, False when nothing is there; else a conflict error."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return False
+    if stat.S_ISREG(mode):
+        return True
+    if stat.S_ISLNK(mode):
+        found = f"a symbolic link (to {quoted(os.readlink(path))})"
+    elif stat.S_ISDIR(mode):
+        found = "a folder"
+    else:
+        found = "not a regular file"
+    raise WorkspaceConflictError(
+        f"{relative!r} in the workspace is {found}, not a notebook file; MedLab writes only "
+        "regular files: move it away, then try again"
+    )
+
+
+def _make_folder(path: Path, relative: str) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise WorkspaceConflictError(
+            f"{relative!r} in the workspace is a file; MedLab needs a folder there: "
+            "move it away, then try again"
+        ) from exc
 
 
 class Workspace:
@@ -60,11 +114,21 @@ class Workspace:
         The workspace folder (created when needed).
     lessons_dir : str or Path, optional
         Source lessons; default: the bundled ``lessons/``.
+    lock_timeout_s : float
+        How long a write waits for another process holding ``.medlab/workspace.lock``
+        before it raises :class:`~medlab._files.LockTimeoutError`.
     """
 
-    def __init__(self, root: str | Path, lessons_dir: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        root: str | Path,
+        lessons_dir: str | Path | None = None,
+        *,
+        lock_timeout_s: float = 10.0,
+    ) -> None:
         self.root = Path(root).expanduser().absolute()
         self.lessons_dir = Path(config.lessons_dir if lessons_dir is None else lessons_dir)
+        self.lock_timeout_s = lock_timeout_s
 
     def catalog(self) -> list[Lesson]:
         """The lessons, sorted by number."""
@@ -81,7 +145,7 @@ class Workspace:
         for lesson in self.catalog():
             if lesson.id == lesson_id:
                 return lesson
-        raise UnknownLessonError(f"Lesson {lesson_id!r} is not in the catalog")
+        raise UnknownLessonError(f"Lesson {quoted(lesson_id)} is not in the catalog")
 
     def resolve(self, relative: str) -> Path:
         """The absolute path of ``relative`` inside the workspace.
@@ -122,32 +186,99 @@ class Workspace:
             return False
 
     # -- writing --------------------------------------------------------------------
+    def _lesson_file(self, lesson: Lesson) -> Path:
+        """Where the copy of ``lesson`` is written (links at that name are not followed)."""
+        self.lesson_path(lesson)  # a link leading outside is refused first
+        return self.root.resolve() / lesson.filename
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        folder = self.resolve(_MEDLAB_DIR)
+        _make_folder(folder, _MEDLAB_DIR)
+        with exclusive_lock(folder / _LOCK, timeout_s=self.lock_timeout_s):
+            yield
+
     def _manifest(self) -> dict[str, str]:
         try:
-            data = json.loads((self.root / _MANIFEST).read_text(encoding="utf-8"))
-            return {str(k): str(v) for k, v in data.items()}
-        except (OSError, ValueError, AttributeError):
+            raw = read_regular_file(self.resolve(_MANIFEST), max_bytes=_MAX_MANIFEST_BYTES)
+            data = json.loads(raw) if len(raw) <= _MAX_MANIFEST_BYTES else None
+        except (OSError, ValueError, RecursionError):
             return {}
+        if not isinstance(data, dict):
+            return {}
+        return {key: value for key, value in data.items() if isinstance(value, str)}
 
     def _save_manifest(self, manifest: dict[str, str]) -> None:
-        atomic_write(self.root / _MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
+        self.resolve(_MANIFEST)  # refuses a link leading outside
+        # Written at its own name in the confined folder: a link there is replaced, not
+        # written through.
+        atomic_write(self.resolve(_MEDLAB_DIR) / "manifest.json",
+                     json.dumps(manifest, indent=1, sort_keys=True))
 
     def _write_fresh(self, lesson: Lesson, manifest: dict[str, str]) -> Path:
         text = learner_json(self.lessons_dir / lesson.filename)
-        path = self.lesson_path(lesson)
+        path = self._lesson_file(lesson)
         atomic_write(path, text)
         manifest[lesson.filename] = _sha256(text.encode("utf-8"))
         return path
 
+    def _backup(self, lesson: Lesson, path: Path) -> str:
+        """Copy ``path`` to a new ``backups/<id>-<UTC time>[-N].ipynb``; never overwrites."""
+        folder = self.resolve(BACKUP_DIR)
+        _make_folder(folder, BACKUP_DIR)
+        data = path.read_bytes()
+        stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        fd, tmp = tempfile.mkstemp(prefix=f".{lesson.id}-{stamp}.ipynb.", suffix=".tmp",
+                                   dir=folder)  # 0o600, as atomic_write makes the copies
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            n = 0
+            while True:
+                name = f"{lesson.id}-{stamp}{f'-{n}' if n else ''}.ipynb"
+                try:  # a hard link appears whole and never replaces an older backup
+                    os.link(tmp, folder / name)
+                    break
+                except FileExistsError:
+                    n += 1
+                except OSError:  # no hard links here: under the lock, check then rename
+                    if os.path.lexists(folder / name):
+                        n += 1
+                        continue
+                    os.replace(tmp, folder / name)
+                    break
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        return f"{BACKUP_DIR}/{name}"
+
     def ensure(self, lesson_id: str) -> tuple[str, bool]:
-        """Make sure the learner's copy exists; return (relative path, created)."""
+        """Make sure the learner's copy exists; return (relative path, created).
+
+        Raises
+        ------
+        UnknownLessonError
+            If no lesson has that id.
+        PathOutsideWorkspaceError
+            If the copy or ``.medlab`` is a link leading outside the workspace.
+        WorkspaceConflictError
+            If a folder or a link that leads nowhere is where the copy goes.
+        medlab._files.LockTimeoutError
+            If another process holds the workspace lock longer than ``lock_timeout_s``.
+        """
         lesson = self.lesson(lesson_id)
-        path = self.lesson_path(lesson)
+        path = self._lesson_file(lesson)
         if path.is_file():
             return lesson.filename, False
-        manifest = self._manifest()
-        self._write_fresh(lesson, manifest)
-        self._save_manifest(manifest)
+        self.resolve(_MANIFEST)  # refused before anything is written
+        with self._locked():
+            if _is_regular_file(path, lesson.filename):  # made meanwhile
+                return lesson.filename, False
+            manifest = self._manifest()
+            self._write_fresh(lesson, manifest)
+            self._save_manifest(manifest)
         return lesson.filename, True
 
     def reset(self, lesson_id: str) -> tuple[str, str | None]:
@@ -157,40 +288,58 @@ class Workspace:
         -------
         (path, backup) : tuple of str
             Workspace-relative paths; ``backup`` is None when there was no copy. Backups
-            go to ``backups/<lesson id>-<UTC time>.ipynb`` and are never deleted.
+            go to ``backups/<lesson id>-<UTC time>.ipynb`` (mode ``0o600``, like the
+            copies) and are never deleted.
+
+        Raises
+        ------
+        UnknownLessonError, PathOutsideWorkspaceError, WorkspaceConflictError, LockTimeoutError
+            As :meth:`ensure`; a link or a folder at the copy's place is refused before
+            any backup is made.
         """
         lesson = self.lesson(lesson_id)
-        path = self.lesson_path(lesson)
-        backup_rel = None
-        if path.exists():
-            stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            backups = self.resolve(BACKUP_DIR)
-            backups.mkdir(parents=True, exist_ok=True)
-            n = 0
-            while True:
-                suffix = f"-{n}" if n else ""
-                name = f"{lesson.id}-{stamp}{suffix}.ipynb"
-                target = backups / name
-                try:  # exclusive create: never overwrite an older backup
-                    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-                    break
-                except FileExistsError:
-                    n += 1
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(path.read_bytes())
-                handle.flush()
-                os.fsync(handle.fileno())
-            backup_rel = f"{BACKUP_DIR}/{name}"
-        manifest = self._manifest()
-        self._write_fresh(lesson, manifest)
-        self._save_manifest(manifest)
-        return lesson.filename, backup_rel
+        path = self._lesson_file(lesson)
+        self.resolve(_MANIFEST)
+        with self._locked():
+            backup = self._backup(lesson, path) if _is_regular_file(path, lesson.filename) \
+                else None
+            manifest = self._manifest()
+            self._write_fresh(lesson, manifest)
+            self._save_manifest(manifest)
+        return lesson.filename, backup
+
+    def _remove_temporaries(self, lessons: list[Lesson]) -> list[Path]:
+        """Under the lock: every temporary file MedLab's writers left here is stale."""
+        root = self.root.resolve()
+        removed = remove_stale_temporaries(root, older_than_s=0,
+                                           targets=[lesson.filename for lesson in lessons])
+        for folder in (_MEDLAB_DIR, BACKUP_DIR):
+            with contextlib.suppress(PathOutsideWorkspaceError):  # not ours to clean
+                removed += remove_stale_temporaries(self.resolve(folder), older_than_s=0)
+        return removed
+
+    def remove_stale_temporaries(self) -> list[Path]:
+        """Remove temporary files a killed writer left, if the lock is free right now.
+
+        Returns what was removed; nothing when another process holds the lock or the
+        workspace or its lessons cannot be read.
+        """
+        try:
+            lessons = self.catalog()
+            if not (self.root / _MEDLAB_DIR).is_dir():
+                return []
+            with exclusive_lock(self.resolve(_MEDLAB_DIR) / _LOCK, timeout_s=0):
+                return self._remove_temporaries(lessons)
+        except (OSError, ValueError):
+            return []
 
     def sync(self) -> dict[str, list[str]]:
         """Copy every lesson's learner version into the workspace, never overwriting edits.
 
         A missing copy is created; a copy the learner has not changed since MedLab
-        wrote it is updated when the lesson changed; a changed copy is kept as is.
+        wrote it is updated when the lesson changed; a changed copy is kept as is, and
+        so is anything that is not a regular file (a folder, a link). Temporary files
+        left by a killed writer are removed first.
 
         Returns
         -------
@@ -198,20 +347,31 @@ class Workspace:
             ``{"created": [...], "updated": [...], "kept": [...]}`` file names.
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        manifest = self._manifest()
         report: dict[str, list[str]] = {"created": [], "updated": [], "kept": []}
-        for lesson in self.catalog():
-            path = self.lesson_path(lesson)
-            if not path.exists():
-                self._write_fresh(lesson, manifest)
-                report["created"].append(lesson.filename)
-                continue
-            current = _sha256(path.read_bytes())
-            fresh = learner_json(self.lessons_dir / lesson.filename)
-            if current == manifest.get(lesson.filename) and current != _sha256(fresh.encode()):
-                self._write_fresh(lesson, manifest)
-                report["updated"].append(lesson.filename)
-            else:
-                report["kept"].append(lesson.filename)
-        self._save_manifest(manifest)
+        lessons = self.catalog()
+        self.resolve(_MANIFEST)
+        with self._locked():
+            self._remove_temporaries(lessons)
+            manifest = self._manifest()
+            for lesson in lessons:
+                path = self.root.resolve() / lesson.filename
+                try:
+                    exists = _is_regular_file(path, lesson.filename)
+                except WorkspaceConflictError:
+                    report["kept"].append(lesson.filename)
+                    continue
+                if not exists:
+                    self._write_fresh(lesson, manifest)
+                    report["created"].append(lesson.filename)
+                    continue
+                current = _sha256(path.read_bytes())
+                fresh = learner_json(self.lessons_dir / lesson.filename)
+                if current == manifest.get(lesson.filename) and current != _sha256(
+                    fresh.encode()
+                ):
+                    self._write_fresh(lesson, manifest)
+                    report["updated"].append(lesson.filename)
+                else:
+                    report["kept"].append(lesson.filename)
+            self._save_manifest(manifest)
         return report
