@@ -26,6 +26,8 @@ export interface ILesson {
 export interface ICatalog {
   lessons: ILesson[];
   next: string | null;
+  /** Present when the progress file cannot be used as it is: what to tell the learner. */
+  progress_problem?: string;
 }
 
 /**

@@ -45,10 +45,14 @@ export class MedlabPanel extends Widget {
     this._summary = document.createElement('p');
     this._summary.className = 'jp-MedlabPanel-summary';
     this._summary.setAttribute('aria-live', 'polite');
+    this._problem = document.createElement('p');
+    this._problem.className = 'jp-MedlabPanel-problem';
+    this._problem.setAttribute('role', 'alert');
+    this._problem.hidden = true;
     this._list = document.createElement('ol');
     this._list.className = 'jp-MedlabPanel-lessons';
     this._list.setAttribute('aria-label', 'Lessons');
-    this.node.append(header, this._summary, this._list);
+    this.node.append(header, this._summary, this._problem, this._list);
   }
 
   /** The last catalog received (null before the first reply). */
@@ -79,6 +83,9 @@ export class MedlabPanel extends Widget {
     this._summary.textContent = catalog.lessons.length
       ? `${passed} of ${total} exercises passed`
       : 'No lessons found.';
+    // A damaged progress file: said once, in one line, until the next pass fixes it.
+    this._problem.textContent = catalog.progress_problem ?? '';
+    this._problem.hidden = !catalog.progress_problem;
     this._list.replaceChildren(
       ...catalog.lessons.map(lesson =>
         this._row(lesson, lesson.id === catalog.next)
@@ -157,5 +164,6 @@ export class MedlabPanel extends Widget {
   private _catalog: ICatalog | null = null;
   private _lastKey = '';
   private _list: HTMLOListElement;
+  private _problem: HTMLParagraphElement;
   private _summary: HTMLParagraphElement;
 }

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import subprocess
+import sys
+import time
 
 import pytest
+from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from medlab.course import ProgressStore
+from medlab.server import handlers
 
 
 def _run(loop, coro):
@@ -194,3 +200,253 @@ class TestUnderAJupyterHubStyleBaseUrl:
         with pytest.raises(HTTPClientError) as info:
             _run(jp_asyncio_loop, AsyncHTTPClient().fetch(outside, headers=jp_auth_header))
         assert info.value.code == 404
+
+
+# -- issue 13: hardening ----------------------------------------------------------------
+
+HOLD_LOCKS = (
+    "import fcntl, sys, time\n"
+    "handles = [open(p, 'a+b') for p in sys.argv[1:]]\n"
+    "for h in handles:\n"
+    "    fcntl.flock(h.fileno(), fcntl.LOCK_EX)\n"
+    "print('locked', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+@pytest.fixture
+def hold_locks():
+    """Hold exclusive locks on files from another process until the test ends."""
+    holders = []
+
+    def hold(*paths):
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCKS, *map(str, paths)],
+                                stdout=subprocess.PIPE, text=True)
+        holders.append(proc)
+        assert proc.stdout.readline().strip() == "locked"
+
+    yield hold
+    for proc in holders:
+        proc.kill()
+        proc.wait(10)
+
+
+def test_locks_held_by_another_process_never_stall_the_server(
+        jp_fetch, jp_asyncio_loop, jp_root_dir, tmp_path, hold_locks, monkeypatch):
+    monkeypatch.setattr(handlers, "LOCK_TIMEOUT_S", 1.0)
+    ProgressStore(tmp_path / "progress").record_pass("00.hounsfield")
+    _run(jp_asyncio_loop, jp_fetch("medlab", "api", "lessons", "00_welcome", "open",
+                                   method="POST", body=""))
+    hold_locks(tmp_path / "progress" / "progress.lock", jp_root_dir / ".medlab" / "workspace.lock")
+
+    async def scenario():
+        reset = asyncio.ensure_future(jp_fetch("medlab", "api", "lessons", "00_welcome",
+                                               "reset", method="POST", body="",
+                                               raise_error=False))
+        started = time.perf_counter()
+        catalog = await jp_fetch("medlab", "api", "catalog")
+        progress = await jp_fetch("medlab", "api", "progress")
+        reads = time.perf_counter() - started
+        await asyncio.sleep(0.1)  # the reset is now waiting for the workspace lock
+        started = time.perf_counter()
+        status = await jp_fetch("api", "status")
+        status_s = time.perf_counter() - started
+        return catalog, progress, reads, status, status_s, await reset
+
+    catalog, progress, reads, status, status_s, reset = _run(jp_asyncio_loop, scenario())
+    assert status.code == 200 and status_s < 0.1
+    assert reads < 0.5  # reading progress takes no lock
+    assert _json(catalog)["lessons"][0]["passed"] == 1
+    assert list(_json(progress)["passed"]) == ["00.hounsfield"]
+    assert reset.code == 503
+    message = _json(reset)["message"]
+    assert message.startswith("Lesson '00_welcome' cannot be reset: ")
+    assert "workspace.lock" in message and "held by another process" in message
+    assert not (jp_root_dir / "backups").exists()
+
+
+class _ReadOnly(Authorizer):
+    def is_authorized(self, handler, user, action, resource):
+        return action == "read"
+
+
+class _NoContentsWrite(Authorizer):
+    def is_authorized(self, handler, user, action, resource):
+        return not (resource == "contents" and action == "write")
+
+
+class _NoMedlab(Authorizer):
+    def is_authorized(self, handler, user, action, resource):
+        return resource != "medlab"
+
+
+class _WithAuthorizer:
+    authorizer: type[Authorizer]
+
+    @pytest.fixture
+    def jp_server_config(self, medlab_lessons):
+        return {"ServerApp": {"jpserver_extensions": {"medlab.server": True},
+                              "authorizer_class": self.authorizer}}
+
+
+class TestUnderAReadOnlyAuthorizer(_WithAuthorizer):
+    authorizer = _ReadOnly
+
+    def test_reading_is_allowed_and_writing_is_refused(self, jp_fetch, jp_asyncio_loop,
+                                                       jp_root_dir):
+        assert _json(_run(jp_asyncio_loop, jp_fetch("medlab", "api", "catalog")))["lessons"]
+        assert _run(jp_asyncio_loop, jp_fetch("medlab", "api", "progress")).code == 200
+        (jp_root_dir / "00_welcome.ipynb").write_text("shared work")
+        for action in ("reset", "open"):
+            with pytest.raises(HTTPClientError) as info:
+                _run(jp_asyncio_loop, jp_fetch("medlab", "api", "lessons", "00_welcome",
+                                               action, method="POST", body=""))
+            assert info.value.code == 403
+        assert (jp_root_dir / "00_welcome.ipynb").read_text() == "shared work"
+        assert not (jp_root_dir / "backups").exists()
+
+
+class TestWhenContentsMayNotBeWritten(_WithAuthorizer):
+    authorizer = _NoContentsWrite
+
+    def test_open_and_reset_are_refused(self, jp_fetch, jp_asyncio_loop, jp_root_dir):
+        for action in ("open", "reset"):
+            with pytest.raises(HTTPClientError) as info:
+                _run(jp_asyncio_loop, jp_fetch("medlab", "api", "lessons", "01_images",
+                                               action, method="POST", body=""))
+            assert info.value.code == 403
+            assert "contents" in json.loads(info.value.response.body)["message"]
+        assert not (jp_root_dir / "01_images.ipynb").exists()
+
+
+class TestWhenMedlabIsNotAuthorized(_WithAuthorizer):
+    authorizer = _NoMedlab
+
+    @pytest.mark.parametrize(("method", "path"), [
+        ("GET", "catalog"), ("GET", "progress"), ("POST", "lessons/00_welcome/open"),
+        ("POST", "lessons/00_welcome/reset")])
+    def test_every_route_asks_the_authorizer(self, jp_fetch, jp_asyncio_loop, jp_root_dir,
+                                             method, path):
+        kwargs = {"body": ""} if method == "POST" else {}
+        with pytest.raises(HTTPClientError) as info:
+            _run(jp_asyncio_loop, jp_fetch("medlab", "api", *path.split("/"), method=method,
+                                           **kwargs))
+        assert info.value.code == 403
+        assert "resource: medlab" in json.loads(info.value.response.body)["message"]
+        assert not (jp_root_dir / "00_welcome.ipynb").exists()
+
+
+def test_a_medlab_folder_link_leading_outside_is_refused(jp_fetch, jp_asyncio_loop,
+                                                         jp_root_dir, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (jp_root_dir / ".medlab").symlink_to(outside, target_is_directory=True)
+    for action in ("open", "reset"):
+        with pytest.raises(HTTPClientError) as info:
+            _run(jp_asyncio_loop, jp_fetch("medlab", "api", "lessons", "00_welcome", action,
+                                           method="POST", body=""))
+        assert info.value.code == 403
+        assert ".medlab" in json.loads(info.value.response.body)["message"]
+    assert list(outside.iterdir()) == []
+    assert not (jp_root_dir / "00_welcome.ipynb").exists()
+
+
+def test_reset_through_a_link_to_another_lesson_is_a_409(jp_fetch, jp_asyncio_loop,
+                                                         jp_root_dir):
+    (jp_root_dir / "01_images.ipynb").write_text("my lesson 01")
+    (jp_root_dir / "00_welcome.ipynb").symlink_to("01_images.ipynb")
+    with pytest.raises(HTTPClientError) as info:
+        _run(jp_asyncio_loop, jp_fetch("medlab", "api", "lessons", "00_welcome", "reset",
+                                       method="POST", body=""))
+    assert info.value.code == 409
+    message = json.loads(info.value.response.body)["message"]
+    assert message.startswith("Lesson '00_welcome' cannot be reset: '00_welcome.ipynb'")
+    assert "symbolic link" in message
+    assert (jp_root_dir / "01_images.ipynb").read_text() == "my lesson 01"
+    assert not (jp_root_dir / "backups").exists()
+
+
+def test_a_folder_at_a_lesson_path_is_a_409_and_leaves_no_backup(jp_fetch, jp_asyncio_loop,
+                                                                jp_root_dir):
+    (jp_root_dir / "00_welcome.ipynb").mkdir()
+    for action in ("reset", "open"):
+        with pytest.raises(HTTPClientError) as info:
+            _run(jp_asyncio_loop, jp_fetch("medlab", "api", "lessons", "00_welcome", action,
+                                           method="POST", body=""))
+        assert info.value.code == 409
+        assert "is a folder" in json.loads(info.value.response.body)["message"]
+    assert not (jp_root_dir / "backups").exists()
+    assert list((jp_root_dir / "00_welcome.ipynb").iterdir()) == []
+
+
+def test_an_unusable_progress_lock_does_not_break_reading(jp_fetch, jp_asyncio_loop, tmp_path):
+    (tmp_path / "progress" / "progress.lock").mkdir(parents=True)
+    assert _json(_run(jp_asyncio_loop, jp_fetch("medlab", "api", "catalog")))["lessons"]
+    assert _json(_run(jp_asyncio_loop, jp_fetch("medlab", "api", "progress"))) == {"passed": {}}
+
+
+def test_an_unusable_workspace_lock_is_a_409(jp_fetch, jp_asyncio_loop, jp_root_dir):
+    (jp_root_dir / ".medlab" / "workspace.lock").mkdir(parents=True)
+    with pytest.raises(HTTPClientError) as info:
+        _run(jp_asyncio_loop, jp_fetch("medlab", "api", "lessons", "00_welcome", "open",
+                                       method="POST", body=""))
+    assert info.value.code == 409
+    assert "workspace.lock' cannot be used" in json.loads(info.value.response.body)["message"]
+    assert not (jp_root_dir / "00_welcome.ipynb").exists()
+
+
+def test_a_damaged_progress_file_is_reported_in_the_catalog_not_a_500(jp_fetch, jp_asyncio_loop,
+                                                                      tmp_path):
+    progress = tmp_path / "progress"
+    progress.mkdir()
+    (progress / "progress.json").write_text("[" * 100_000)
+    catalog = _json(_run(jp_asyncio_loop, jp_fetch("medlab", "api", "catalog")))
+    assert [lesson["passed"] for lesson in catalog["lessons"]] == [0, 0]
+    assert "nested too deeply" in catalog["progress_problem"]
+    assert "progress.damaged-" in catalog["progress_problem"]
+    assert _json(_run(jp_asyncio_loop, jp_fetch("medlab", "api", "progress"))) == {"passed": {}}
+    ProgressStore(progress).record_pass("00.hounsfield")  # the next pass keeps a copy
+    catalog = _json(_run(jp_asyncio_loop, jp_fetch("medlab", "api", "catalog")))
+    assert "progress_problem" not in catalog and catalog["lessons"][0]["passed"] == 1
+
+
+@pytest.mark.parametrize("lesson_id", ["\u0660\u0660_welcome", "00_welcome\n", "0" * 10_000])
+def test_lesson_ids_are_ascii_without_newline_and_long_ones_are_not_echoed(
+        jp_fetch, jp_asyncio_loop, jp_root_dir, lesson_id):
+    with pytest.raises(HTTPClientError) as info:
+        _run(jp_asyncio_loop, jp_fetch("medlab", "api", "lessons", lesson_id, "open",
+                                       method="POST", body=""))
+    assert info.value.code == 400
+    assert len(json.loads(info.value.response.body)["message"]) < 200
+    assert list(jp_root_dir.iterdir()) == []
+
+
+def test_a_long_unknown_lesson_id_is_not_echoed_in_full(jp_fetch, jp_asyncio_loop):
+    with pytest.raises(HTTPClientError) as info:
+        _run(jp_asyncio_loop, jp_fetch("medlab", "api", "lessons", "00_" + "x" * 10_000, "open",
+                                       method="POST", body=""))
+    assert info.value.code == 404
+    assert len(json.loads(info.value.response.body)["message"]) < 200
+
+
+class TestAtServerStart:
+    @pytest.fixture
+    def jp_server_config(self, medlab_lessons, jp_root_dir, tmp_path):
+        (jp_root_dir / ".medlab").mkdir()
+        (jp_root_dir / "backups").mkdir()
+        (tmp_path / "progress").mkdir()
+        self.stale = [jp_root_dir / ".00_welcome.ipynb.k1.tmp",
+                      jp_root_dir / ".medlab" / ".manifest.json.k2.tmp",
+                      jp_root_dir / "backups" / ".00_welcome-20261130T000000Z.ipynb.k3.tmp",
+                      tmp_path / "progress" / ".progress.json.k4.tmp"]
+        self.learners = [jp_root_dir / ".my_model.keras.tmp"]
+        for path in self.stale + self.learners:
+            path.write_text("half written by a killed process")
+        return {"ServerApp": {"jpserver_extensions": {"medlab.server": True}}}
+
+    def test_temporaries_left_by_a_killed_writer_are_removed(self, jp_fetch, jp_asyncio_loop):
+        assert _run(jp_asyncio_loop, jp_fetch("medlab", "api", "progress")).code == 200
+        assert [path.exists() for path in self.stale] == [False] * 4
+        assert all(path.exists() for path in self.learners)
