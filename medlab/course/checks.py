@@ -3,12 +3,23 @@
 Each returns an object that Jupyter displays (HTML in JupyterLab, deterministic plain
 text everywhere else, so nbval outputs are stable). Put the call on the last line of
 the cell. Nothing here raises on a wrong answer.
+
+A check is bounded: the checker (and the learner's function it calls) runs for at most
+:data:`TIME_LIMIT_S` seconds when ``check`` is called from the main thread (as in a
+notebook; elsewhere there is no limit), and the feedback is cut to
+:data:`MAX_MESSAGE_CHARS` per line and :data:`MAX_FEEDBACK_CHARS` in all, so a huge
+answer never floods the browser.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
+import signal
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +35,12 @@ __all__ = [
     "hint",
     "solution",
 ]
+
+#: Seconds a checker (with the learner's function it calls) may run in the main thread.
+TIME_LIMIT_S = 30.0
+#: Longest feedback line, and longest feedback in all (characters).
+MAX_MESSAGE_CHARS = 500
+MAX_FEEDBACK_CHARS = 4000
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
 
@@ -48,6 +65,59 @@ _COLORS = {
     NOT_ATTEMPTED: "var(--jp-warn-color1, #f57c00)",
 }
 _MARKS = {True: "✔", False: "✘"}
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    tail = f" … ({len(text) - limit + 40:,} more characters)"
+    return text[: max(0, limit - 40)] + tail
+
+
+class _TimeLimitExceeded(BaseException):
+    """Raised in the checker when its time is up (a BaseException: ``except Exception``
+    in the learner's code does not swallow it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`_TimeLimitExceeded` in the ``with`` body after ``seconds``.
+
+    Uses ``SIGALRM`` (``signal.setitimer``), so only in the main thread of a platform
+    that has it; elsewhere, or with ``seconds`` None, there is no limit. The alarm
+    repeats every 0.5 s until the body ends, so a learner's loop that swallows one
+    interruption is interrupted again. A timer that was already running is restored.
+    """
+    usable = (
+        seconds is not None
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def _fire(signum: int, frame: Any) -> None:
+        raise _TimeLimitExceeded
+
+    started = time.monotonic()
+    previous_handler = signal.signal(signal.SIGALRM, _fire)
+    previous_timer = signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
+    try:
+        yield
+    finally:
+        while True:  # an alarm may still land while disarming: disarm again
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous_handler)
+                break
+            except _TimeLimitExceeded:
+                continue
+        delay, interval = previous_timer
+        if delay:
+            left = max(delay - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, left, interval)
 
 
 @dataclass
@@ -89,25 +159,37 @@ class CheckResult:
 
     def __str__(self) -> str:
         mark = {PASSED: "✔", FAILED: "✘", NOT_ATTEMPTED: "…"}[self.status]
-        lines = [f"{mark} {self._headline()}"]
-        lines += [f"  {_MARKS[item.ok]} {item.message}" for item in self.items]
+        lines = [f"{mark} {_cut(self._headline(), MAX_MESSAGE_CHARS)}"]
+        lines += [f"  {_MARKS[item.ok]} {_cut(item.message, MAX_MESSAGE_CHARS)}"
+                  for item in self.items]
         if self.note:
-            lines.append(self.note)
-        return "\n".join(lines)
+            lines.append(_cut(self.note, MAX_MESSAGE_CHARS * 2))
+        return _cut("\n".join(lines), MAX_FEEDBACK_CHARS)
 
     def __repr__(self) -> str:
         return str(self)
 
     def _repr_html_(self) -> str:
+        items, budget = [], MAX_FEEDBACK_CHARS
+        for item in self.items:  # the same lines as the text, within the same budget
+            message = _cut(item.message, min(MAX_MESSAGE_CHARS, max(budget, 60)))
+            budget -= len(message)
+            items.append((item.ok, message))
+            if budget <= 0:
+                left = len(self.items) - len(items)
+                if left:
+                    items.append((False, f"… ({left} more lines)"))
+                break
         rows = "".join(
-            f'<li style="list-style: none">{_MARKS[i.ok]} {html.escape(i.message)}</li>'
-            for i in self.items
+            f'<li style="list-style: none">{_MARKS[ok]} {html.escape(message)}</li>'
+            for ok, message in items
         )
-        note = f"<div>{html.escape(self.note)}</div>" if self.note else ""
+        note = _cut(self.note, MAX_MESSAGE_CHARS * 2)
+        note = f"<div>{html.escape(note)}</div>" if note else ""
         return (
             f'<div class="medlab-check medlab-check-{self.status.replace(" ", "-")}" '
             f'style="{_BOX.format(color=_COLORS[self.status])}">'
-            f"<strong>{html.escape(self._headline())}</strong>"
+            f"<strong>{html.escape(_cut(self._headline(), MAX_MESSAGE_CHARS))}</strong>"
             f'<ul style="margin: 4px 0; padding-left: 4px">{rows}</ul>{note}</div>'
         )
 
@@ -159,36 +241,77 @@ class SolutionText:
         )
 
 
-def _run_checker(exercise: ExerciseDef, answer: Any) -> CheckResult:
+def _run_checker(
+    exercise: ExerciseDef, answer: Any, time_limit_s: float | None = TIME_LIMIT_S
+) -> CheckResult:
     result = CheckResult(exercise.id, exercise.title, FAILED)
     try:
-        result.items = list(exercise.checker(answer))
+        try:
+            with _time_limit(time_limit_s):
+                items = list(exercise.checker(answer))
+        except _TimeLimitExceeded:
+            result.items = [Item(False, (
+                f"your function took longer than {time_limit_s:g} s and was stopped: look for "
+                "a loop that never ends, or work on whole arrays instead of element by element"
+            ))]
+            return result
     except (NotAttempted, NotImplementedError):
         result.status = NOT_ATTEMPTED
         result.note = "Write your code where it says YOUR CODE HERE, run the cell, then check."
         return result
     except Exception as exc:  # a checker must never crash the learner's cell
-        result.items = [
-            Item(False, f"your answer could not be examined: {type(exc).__name__}: {exc}")
-        ]
+        detail = _cut(f"{type(exc).__name__}: {exc}", MAX_MESSAGE_CHARS - 40)
+        result.items = [Item(False, f"your answer could not be examined: {detail}")]
         return result
+    # Each line is cut here already, so a huge message is not kept in memory either.
+    result.items = [
+        item if len(item.message) <= MAX_MESSAGE_CHARS
+        else Item(item.ok, _cut(item.message, MAX_MESSAGE_CHARS))
+        for item in items
+    ]
     if result.items and all(item.ok for item in result.items):
         result.status = PASSED
     return result
 
 
-def evaluate(exercise_id: str, answer: Any) -> CheckResult:
+def evaluate(
+    exercise_id: str, answer: Any, *, time_limit_s: float | None = TIME_LIMIT_S
+) -> CheckResult:
     """Check ``answer`` without recording progress or consuming a fallback.
+
+    Parameters
+    ----------
+    exercise_id : str
+        The exercise.
+    answer : object
+        The learner's value or function.
+    time_limit_s : float or None
+        Seconds the check may run (main thread only); None for no limit.
 
     Raises
     ------
     UnknownExerciseError
         If ``exercise_id`` is not defined (a lesson bug, not a wrong answer).
     """
-    return _run_checker(get(exercise_id), answer)
+    return _run_checker(get(exercise_id), answer, time_limit_s)
 
 
-def check(exercise_id: str, answer: Any) -> CheckResult:
+def _record(exercise_id: str) -> str:
+    """Record a pass; the note saying so (or why progress could not be saved)."""
+    from medlab.course.progress import default_store
+
+    store = default_store()
+    try:
+        store.record_pass(exercise_id)
+        note = "Progress saved."
+    except OSError as exc:  # the lock held too long, the lock file unusable, disk full ...
+        note = f"Passed, but progress could not be saved: {exc}"
+    # A damaged progress file is moved aside by the write that finds it: said once, here.
+    return " ".join([note, *store.notices])
+
+
+def check(exercise_id: str, answer: Any, *, time_limit_s: float | None = TIME_LIMIT_S
+          ) -> CheckResult:
     """Check the learner's answer to ``exercise_id`` and record progress when it passes.
 
     Parameters
@@ -197,6 +320,10 @@ def check(exercise_id: str, answer: Any) -> CheckResult:
         ``"NN.name"``, e.g. ``"00.hounsfield"``.
     answer : object
         The learner's value or function.
+    time_limit_s : float or None
+        Seconds the check (the learner's function included) may run; after that it is
+        stopped and reported as too slow. Only in the main thread (a notebook's); None
+        for no limit.
 
     Returns
     -------
@@ -220,15 +347,9 @@ def check(exercise_id: str, answer: Any) -> CheckResult:
             note="The reference solution was used so the rest of the notebook runs. "
             "Replace the fallback(...) line with your own code to get credit.",
         )
-    result = _run_checker(exercise, answer)
+    result = _run_checker(exercise, answer, time_limit_s)
     if result.passed:
-        from medlab.course.progress import default_store
-
-        try:
-            default_store().record_pass(exercise_id)
-            result.note = "Progress saved."
-        except OSError as exc:
-            result.note = f"Passed, but progress could not be saved: {exc}"
+        result.note = _record(exercise_id)
     elif result.status == FAILED:
         result.note = f'Try again, or ask for a hint: hint("{exercise_id}")'
     return result

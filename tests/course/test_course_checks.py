@@ -143,3 +143,130 @@ def test_every_exercise_has_hints_and_a_solution():
     assert "00.hounsfield" in [e.id for e in exercises]
     for exercise in exercises:
         assert exercise.hints and exercise.solution.strip(), exercise.id
+
+
+# -- issue 13: hardening ----------------------------------------------------------------
+
+@pytest.fixture
+def with_checker(monkeypatch):
+    """Make 00.hounsfield use ``checker`` instead of its own."""
+    from medlab.course.exercises import lesson00
+
+    def use(checker):
+        exercise = lesson00.EXERCISES[0]
+        replaced = type(exercise)(**{**exercise.__dict__, "checker": checker})
+        monkeypatch.setattr(lesson00, "EXERCISES", (replaced, *lesson00.EXERCISES[1:]))
+
+    return use
+
+
+def _forever(_):
+    while True:
+        pass
+
+
+def _forever_swallowing(_):
+    while True:
+        try:
+            while True:
+                pass
+        except Exception:  # a learner's catch-all does not keep the check running
+            pass
+
+
+@pytest.mark.parametrize("function", [_forever, _forever_swallowing])
+def test_a_function_that_never_returns_is_stopped_with_a_message(with_checker, function):
+    import signal
+    import time
+
+    from medlab.course.exercises import Item
+
+    with_checker(lambda answer: [Item(True, "called"), Item(bool(answer(1)), "returned")])
+    handler_before = signal.getsignal(signal.SIGALRM)
+    start = time.monotonic()
+    result = check("00.hounsfield", function, time_limit_s=0.5)
+    assert 0.5 <= time.monotonic() - start < 3
+    assert result.status == "failed"
+    assert "took longer than 0.5 s and was stopped" in str(result)
+    assert default_store().passed() == {}
+    assert signal.getsignal(signal.SIGALRM) is handler_before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_the_time_limit_keeps_a_timer_that_was_already_running(with_checker):
+    import signal
+
+    from medlab.course.exercises import Item
+
+    with_checker(lambda answer: [Item(True, "quick")])
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(1))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 30)
+        assert check("00.hounsfield", 1, time_limit_s=5).passed
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 25 < left <= 30 and fired == []
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_off_the_main_thread_a_check_runs_without_a_limit(with_checker):
+    import threading
+
+    from medlab.course.exercises import Item
+
+    with_checker(lambda answer: [Item(answer == 1, "one")])
+    results = []
+    thread = threading.Thread(target=lambda: results.append(evaluate("00.hounsfield", 1)))
+    thread.start()
+    thread.join(10)
+    assert results[0].passed
+
+
+def test_huge_feedback_is_cut_in_text_and_html(with_checker):
+    from medlab.course.exercises import Item
+
+    huge = "x" * 10**7
+    with_checker(lambda answer: [Item(False, f"found {answer!r}")] * 50)
+    result = check("00.hounsfield", huge)
+    assert len(str(result)) <= checks_module.MAX_FEEDBACK_CHARS
+    assert len(result._repr_html_()) < 3 * checks_module.MAX_FEEDBACK_CHARS
+    assert "more characters" in str(result)
+    assert "more lines" in result._repr_html_()
+    assert all(len(item.message) <= checks_module.MAX_MESSAGE_CHARS for item in result.items)
+
+
+def test_a_huge_error_message_from_the_checker_is_cut(with_checker):
+    def raising(answer):
+        raise ValueError("y" * 10**6)
+
+    with_checker(raising)
+    text = str(check("00.hounsfield", 1))
+    assert "could not be examined: ValueError: yyy" in text
+    assert len(text) <= checks_module.MAX_FEEDBACK_CHARS
+
+
+def test_a_damaged_progress_file_is_reported_once_and_does_not_stop_a_pass(ct, progress_dir):
+    _, raw = ct
+    hu = raw.astype(np.float64) - 1024.0
+    progress_dir.mkdir()
+    (progress_dir / "progress.json").write_text("[" * 100_000)  # RecursionError when parsed
+    first = check("00.hounsfield", hu)
+    assert first.passed
+    assert "Progress saved." in first.note
+    assert "could not be used (it is nested too deeply" in first.note
+    [copy] = progress_dir.glob("progress.damaged-*.json")
+    assert str(copy) in first.note
+    assert "00.hounsfield" in default_store().passed()
+    second = check("00.hounsfield", hu)
+    assert second.passed and second.note == "Progress saved."
+
+
+def test_an_unusable_progress_lock_is_reported_and_the_answer_still_passes(ct, progress_dir):
+    _, raw = ct
+    (progress_dir / "progress.lock").mkdir(parents=True)
+    result = check("00.hounsfield", raw.astype(np.float64) - 1024.0)
+    assert result.passed
+    assert "Passed, but progress could not be saved" in result.note
+    assert "progress.lock' cannot be used" in result.note
