@@ -117,7 +117,12 @@ def _cmd_datasets_fetch(args: argparse.Namespace) -> int:
         options["size"] = args.size
     if args.path is not None:
         options["path"] = args.path
-    paths = datasets.fetch(args.name, **options)
+    try:
+        paths = datasets.fetch(args.name, **options)
+    except ValueError as exc:  # a wrong option value (--size 7): a usage error, no traceback
+        if isinstance(exc, MedlabError):
+            raise
+        raise MedlabError(str(exc)) from exc
     card = datasets.info(args.name)
     if not paths:
         print(f"{args.name} is generated on demand ({card.kind}); nothing to fetch.")

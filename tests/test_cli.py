@@ -112,3 +112,11 @@ def test_datasets_list_and_info(capsys):
 def test_unknown_dataset_is_a_clear_error(capsys):
     assert cli.main(["datasets", "info", "pneumonia"]) == 2
     assert "pneumoniamnist" in capsys.readouterr().err
+
+
+def test_a_wrong_dataset_option_is_a_usage_error_not_a_traceback(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("MEDLAB_DATA_DIR", str(tmp_path))
+    assert cli.main(["datasets", "fetch", "pneumoniamnist", "--size", "7"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("medlab: error: ") and "size 7" in err
+    assert list(tmp_path.rglob("*")) == []  # refused before anything was fetched
