@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "ChecksumError",
     "DatasetNotAvailableError",
+    "HeaderFixedWarning",
     "ImageNotFoundError",
     "ImageReadError",
     "MedlabError",
@@ -54,3 +55,12 @@ class ChecksumError(MedlabError, ValueError):
 
 class ImageNotFoundError(ImageReadError, FileNotFoundError):
     """The image file does not exist."""
+
+
+class HeaderFixedWarning(UserWarning):
+    """A damaged image header was repaired, or a damaged field left out, while reading it.
+
+    The image itself was read. The message names the file and says what was wrong, for
+    example nibabel's own repair ("qform_code 99 not valid; setting to 0") or a DICOM
+    element that could not be decoded and is missing from ``meta``.
+    """

@@ -12,21 +12,33 @@ Three readers, one result type:
 Each returns a :class:`MedicalImage` whose ``array`` is float32, ``spacing`` gives millimetres per
 array axis, and ``meta`` holds the header tags. A file that is missing, truncated, corrupt or not an
 image raises :class:`~medlab.errors.ImageReadError` naming the file; nothing is half-loaded.
+
+A bad file never escapes as pydicom's, nibabel's, pynrrd's or Pillow's own exception: each library
+call is wrapped, and the library's exception is chained as ``__cause__``. Headers are checked
+for sense before any pixels are decoded (a header declaring more than :data:`MAX_ARRAY_BYTES` is
+refused rather than allocated). A header that nibabel repaired, or a damaged DICOM element left
+out of ``meta``, is reported as a :class:`~medlab.errors.HeaderFixedWarning`; nothing is printed.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import os
-import zlib
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from medlab.errors import ImageNotFoundError, ImageReadError
+from medlab.errors import HeaderFixedWarning, ImageNotFoundError, ImageReadError
 
 __all__ = [
+    "MAX_ARRAY_BYTES",
     "MedicalImage",
     "read_dicom",
     "read_dicom_series",
@@ -90,6 +102,11 @@ class MedicalImage:
         )
 
 
+MAX_ARRAY_BYTES = 2 * 1024**3
+"""The largest float32 array (in bytes) a reader allocates. A header that declares more is
+refused as corrupt instead of allocating it (a 512 × 512 × 2048 CT volume is exactly 2 GiB)."""
+
+
 def _check_file(path: PathLike) -> Path:
     p = Path(path).expanduser()
     if not p.exists():
@@ -99,6 +116,50 @@ def _check_file(path: PathLike) -> Path:
     if p.stat().st_size == 0:
         raise ImageReadError(p, "the file is empty (0 bytes)")
     return p
+
+
+@contextmanager
+def _library_errors(path: Path, doing: str) -> Iterator[None]:
+    """Re-raise whatever a library raises inside the block as an :class:`ImageReadError`.
+
+    ``doing`` says what failed ("cannot decode the pixel data"); the library's exception type
+    and message follow it, and the original is chained as ``__cause__``. Readers wrap each
+    library call in this, so a bad file never escapes as pydicom's, nibabel's or Pillow's own
+    exception (``NotImplementedError``, ``BytesLengthException``, ``OverflowError`` ...).
+    """
+    try:
+        yield
+    except ImageReadError:
+        raise
+    except Exception as exc:
+        raise ImageReadError(path, f"{doing} ({type(exc).__name__}: {exc})") from exc
+
+
+def _check_array_size(path: Path, shape: tuple[int, ...], what: str) -> None:
+    """Refuse a header whose declared shape would need more than :data:`MAX_ARRAY_BYTES`."""
+    nbytes = math.prod(shape) * 4  # float32
+    if nbytes > MAX_ARRAY_BYTES:
+        raise ImageReadError(
+            path,
+            f"the header declares {what} of shape {shape} ({nbytes / 2**30:.1f} GiB as float32); "
+            f"expected at most {MAX_ARRAY_BYTES / 2**30:g} GiB (medlab.io.MAX_ARRAY_BYTES), "
+            "so the header is probably corrupt",
+        )
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """``repr`` of a header value, shortened for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _warn_header_fixed(path: Path, notes: list[str], stacklevel: int = 3) -> None:
+    """Tell the caller, as one :class:`HeaderFixedWarning`, what was wrong with a header."""
+    if notes:
+        warnings.warn(
+            HeaderFixedWarning(f"{str(path)!r}: damaged header: {'; '.join(notes)}"),
+            stacklevel=stacklevel,
+        )
 
 
 # --------------------------------------------------------------------------- DICOM
@@ -150,33 +211,153 @@ def _meta_value(value: Any) -> Any:
     return str(value)
 
 
-def _dicom_meta(ds) -> dict[str, Any]:
+def _dicom_meta(ds, skipped: list[str]) -> dict[str, Any]:
     """Top-level tags by keyword; a sequence becomes a list of dicts (one per item).
 
     Only the dataset's own level is flattened into the dict, so a tag inside a sequence
     (say the Modality of a referenced image) never overwrites the image's own tag.
+    An element pydicom cannot decode (unknown VR, a length that does not fit its VR) is
+    left out and described in ``skipped``; tags without a keyword are never decoded.
     """
+    from pydicom.datadict import keyword_for_tag
+
     meta: dict[str, Any] = {}
-    for elem in ds:
-        if elem.keyword in ("", "PixelData"):
+    for tag in list(ds.keys()):
+        keyword = keyword_for_tag(tag)
+        if keyword in ("", "PixelData"):
+            continue
+        try:
+            elem = ds[tag]  # pydicom decodes the raw element here
+        except Exception as exc:  # a damaged element must not stop the reading
+            skipped.append(
+                f"element {keyword} {tag} left out of meta ({type(exc).__name__}: {exc})"
+            )
             continue
         try:
             if elem.VR == "SQ":
-                meta[elem.keyword] = [_dicom_meta(item) for item in elem.value]
+                meta[keyword] = [_dicom_meta(item, skipped) for item in elem.value]
             else:
-                meta[elem.keyword] = _meta_value(elem.value)
+                meta[keyword] = _meta_value(elem.value)
         except Exception:  # an undecodable value must not stop the reading
-            meta[elem.keyword] = str(elem.value)
+            meta[keyword] = str(elem.value)
     return meta
 
 
-def _dicom_spacing(ds, ndim: int) -> tuple[float, ...]:
-    spacing = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing") or [1.0, 1.0]
-    row, col = (float(s) for s in spacing[:2])
-    if ndim == 3:
-        thickness = ds.get("SpacingBetweenSlices") or ds.get("SliceThickness") or 1.0
-        return (float(thickness), row, col)
-    return (row, col)
+def _dicom_value(ds, keyword: str, path: Path) -> Any:
+    """A DICOM element's value (``None`` when absent); pydicom decodes it lazily, here."""
+    with _library_errors(path, f"cannot decode the DICOM element {keyword}"):
+        return ds.get(keyword)
+
+
+def _dicom_number(ds, keyword: str, path: Path, default: float | None) -> float | None:
+    """A single finite number from the header; ``default`` when the element is absent or empty."""
+    value = _dicom_value(ds, keyword, path)
+    if value is None or (isinstance(value, (str, bytes)) and not value.strip()):
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ImageReadError(path, f"{keyword} must be one number, found {_shown(value)}") from exc
+    if not math.isfinite(number):
+        raise ImageReadError(path, f"{keyword} must be a finite number, found {_shown(value)}")
+    return number
+
+
+def _dicom_count(ds, keyword: str, path: Path, default: int | None) -> int | None:
+    """A whole number from the header (Rows, Columns ...); ``default`` when absent or empty."""
+    number = _dicom_number(ds, keyword, path, None)
+    if number is None:
+        return default
+    if not number.is_integer():
+        raise ImageReadError(path, f"{keyword} must be a whole number, found {number:g}")
+    return int(number)
+
+
+def _dicom_pixel_shape(ds, path: Path) -> tuple[int, ...]:
+    """The shape ``ds.pixel_array`` must have, from the Image Pixel module, checked for sense.
+
+    ``(frames, rows, columns, samples)`` with the frame axis only for several frames and the
+    sample axis only for colour, as pydicom returns it.
+    """
+    rows = _dicom_count(ds, "Rows", path, None)
+    columns = _dicom_count(ds, "Columns", path, None)
+    for keyword, value in (("Rows", rows), ("Columns", columns)):
+        if value is None or value < 1:
+            found = "it is missing" if value is None else f"found {value}"
+            raise ImageReadError(path, f"{keyword} must be a positive number of pixels, {found}")
+    frames = _dicom_count(ds, "NumberOfFrames", path, 1) or 1  # 0 means 1, as pydicom reads it
+    if frames < 1:
+        raise ImageReadError(path, f"NumberOfFrames must be at least 1, found {frames}")
+    samples = _dicom_count(ds, "SamplesPerPixel", path, 1)
+    if samples not in (1, 3):
+        raise ImageReadError(
+            path, f"SamplesPerPixel must be 1 (grey) or 3 (colour), found {samples}"
+        )
+    bits = _dicom_count(ds, "BitsAllocated", path, None)
+    if bits is None or not (bits == 1 or (bits % 8 == 0 and 8 <= bits <= 64)):
+        found = "it is missing" if bits is None else f"found {bits}"
+        raise ImageReadError(path, f"BitsAllocated must be 1 or 8, 16, 32 or 64, {found}")
+    shape = (frames,) if frames > 1 else ()
+    shape += (rows, columns) + ((samples,) if samples > 1 else ())
+    _check_array_size(path, shape, "pixel data")
+    return shape
+
+
+def _dicom_physical(ds, raw: np.ndarray, path: Path) -> np.ndarray:
+    """Apply the modality LUT (RescaleSlope/Intercept, or a ModalityLUTSequence), as float32."""
+    if "ModalityLUTSequence" in ds:
+        from pydicom.pixels import apply_modality_lut
+
+        with _library_errors(path, "cannot apply the ModalityLUTSequence"):
+            array = np.asarray(apply_modality_lut(raw, ds), dtype=np.float32)
+        how = "the ModalityLUTSequence"
+    else:
+        slope = _dicom_number(ds, "RescaleSlope", path, 1.0) or 1.0
+        intercept = _dicom_number(ds, "RescaleIntercept", path, 0.0) or 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            array = to_hounsfield(raw, slope, intercept)
+        how = f"RescaleSlope {slope:g} and RescaleIntercept {intercept:g}"
+    if not np.all(np.isfinite(array)):
+        raise ImageReadError(
+            path, f"expected finite values after applying {how}, found NaN or overflow"
+        )
+    return array
+
+
+def _dicom_length(ds, keywords: tuple[str, ...], path: Path) -> tuple[str, Any]:
+    """The first of ``keywords`` present with a non-empty, non-zero value, and that value."""
+    for keyword in keywords:
+        value = _dicom_value(ds, keyword, path)
+        if value:
+            return keyword, value
+    return "", None
+
+
+def _dicom_spacing(ds, ndim: int, path: Path) -> tuple[float, ...]:
+    """(row, column) spacing in mm, with the slice spacing first for multi-frame data."""
+    keyword, value = _dicom_length(ds, ("PixelSpacing", "ImagerPixelSpacing"), path)
+    if value is None:
+        row, col = 1.0, 1.0
+    else:
+        try:
+            if isinstance(value, (str, bytes)):  # an undecodable DS is left as text
+                raise TypeError(f"{keyword} is text")
+            row, col = (float(s) for s in value[:2])
+        except (TypeError, ValueError, IndexError) as exc:
+            raise ImageReadError(
+                path, f"{keyword} must be two numbers (row, column) in mm, found {_shown(value)}"
+            ) from exc
+        if not all(math.isfinite(s) and s > 0 for s in (row, col)):
+            raise ImageReadError(
+                path, f"{keyword} must be two positive numbers in mm, found {_shown(value)}"
+            )
+    if ndim != 3:
+        return (row, col)
+    keyword, value = _dicom_length(ds, ("SpacingBetweenSlices", "SliceThickness"), path)
+    thickness = 1.0 if value is None else _dicom_number(ds, keyword, path, 1.0)
+    if not thickness > 0:
+        raise ImageReadError(path, f"{keyword} must be a positive number of mm, found {value}")
+    return (thickness, row, col)
 
 
 def read_dicom(path: PathLike) -> MedicalImage:
@@ -202,7 +383,15 @@ def read_dicom(path: PathLike) -> MedicalImage:
     ImageNotFoundError
         If the file does not exist.
     ImageReadError
-        If the file is not DICOM, is truncated or corrupt, or holds no pixel data.
+        If the file is not DICOM, is truncated or corrupt, or holds no pixel data; if an
+        element the image needs (Rows, Columns, BitsAllocated, RescaleSlope, PixelSpacing
+        ...) cannot be decoded or makes no sense; if the pixel data does not decode to the
+        shape the header declares, or would need more than :data:`MAX_ARRAY_BYTES`.
+
+    Warns
+    -----
+    HeaderFixedWarning
+        If some other element cannot be decoded: it is left out of ``meta``.
 
     Notes
     -----
@@ -230,32 +419,63 @@ def read_dicom(path: PathLike) -> MedicalImage:
         ) from exc
     if "PixelData" not in ds:
         raise ImageReadError(p, "the DICOM file holds no pixel data (PixelData tag missing)")
-    try:
+    shape = _dicom_pixel_shape(ds, p)
+    with _library_errors(p, "cannot decode the pixel data"):
         raw = ds.pixel_array
-    except Exception as exc:
+    if raw.shape != shape:
         raise ImageReadError(
-            p, f"cannot decode the pixel data ({type(exc).__name__}: {exc})"
-        ) from exc
-
-    modality = str(ds.get("Modality", ""))
-    slope = float(ds.get("RescaleSlope", 1.0) or 1.0)
-    intercept = float(ds.get("RescaleIntercept", 0.0) or 0.0)
-    if "ModalityLUTSequence" in ds:
-        from pydicom.pixels import apply_modality_lut
-
-        array = np.asarray(apply_modality_lut(raw, ds), dtype=np.float32)
-    else:
-        array = to_hounsfield(raw, slope, intercept)
-    is_colour = int(ds.get("SamplesPerPixel", 1)) > 1
+            p,
+            f"the pixel data decodes to shape {raw.shape}, but the header declares {shape} "
+            "(NumberOfFrames, Rows, Columns, SamplesPerPixel)",
+        )
+    array = _dicom_physical(ds, raw, p)
+    with _library_errors(p, "cannot decode the DICOM element Modality"):
+        modality = str(ds.get("Modality", ""))
+    is_colour = _dicom_count(ds, "SamplesPerPixel", p, 1) == 3
     ndim = array.ndim - (1 if is_colour else 0)
+    spacing = _dicom_spacing(ds, ndim, p)
+    skipped: list[str] = []
+    meta = _dicom_meta(ds, skipped)
+    _warn_header_fixed(p, skipped)
     return MedicalImage(
         array=array,
-        spacing=_dicom_spacing(ds, ndim),
-        meta=_dicom_meta(ds),
+        spacing=spacing,
+        meta=meta,
         modality=modality,
         units="HU" if modality == "CT" else "a.u.",
         path=str(p),
     )
+
+
+def _slice_position(image: MedicalImage) -> float:
+    """Where a slice lies along the normal of its image plane (mm), else its InstanceNumber."""
+    ipp = image.meta.get("ImagePositionPatient")
+    iop = image.meta.get("ImageOrientationPatient")
+    if ipp and isinstance(iop, list) and len(iop) == 6:
+        try:
+            position = np.asarray(ipp, dtype=float)
+            orientation = np.asarray(iop, dtype=float)
+        except (TypeError, ValueError):
+            position = orientation = np.array([np.nan])
+        if (
+            position.shape != (3,)
+            or orientation.shape != (6,)
+            or not (np.all(np.isfinite(position)) and np.all(np.isfinite(orientation)))
+        ):
+            raise ImageReadError(
+                image.path,
+                "expected ImagePositionPatient to be 3 and ImageOrientationPatient 6 finite "
+                f"numbers, found {_shown(ipp)} and {_shown(iop)}",
+            )
+        normal = np.cross(orientation[:3], orientation[3:])
+        return float(np.dot(normal, position))
+    number = image.meta.get("InstanceNumber", 0)
+    try:
+        return float(number)
+    except (TypeError, ValueError) as exc:
+        raise ImageReadError(
+            image.path, f"InstanceNumber must be a number, found {_shown(number)}"
+        ) from exc
 
 
 def read_dicom_series(source: PathLike | list[PathLike]) -> MedicalImage:
@@ -278,7 +498,8 @@ def read_dicom_series(source: PathLike | list[PathLike]) -> MedicalImage:
     Raises
     ------
     ImageReadError
-        If there are no readable slices, or the slices differ in shape.
+        If there are no readable slices, or the slices differ in shape, or a slice is
+        unreadable or its position is not numbers (the message names that slice's file).
     """
     if isinstance(source, (list, tuple)):
         files = [Path(f) for f in source]
@@ -295,19 +516,22 @@ def read_dicom_series(source: PathLike | list[PathLike]) -> MedicalImage:
     if len(shapes) != 1:
         raise ImageReadError(where, f"slices have different shapes {sorted(shapes)}")
 
-    def position(img: MedicalImage) -> float:
-        ipp = img.meta.get("ImagePositionPatient")
-        iop = img.meta.get("ImageOrientationPatient")
-        if ipp and iop and len(iop) == 6:
-            normal = np.cross(np.asarray(iop[:3], float), np.asarray(iop[3:], float))
-            return float(np.dot(normal, np.asarray(ipp, float)))
-        return float(img.meta.get("InstanceNumber", 0))
-
-    slices.sort(key=position)
-    positions = np.array([position(s) for s in slices])
+    positions_of = {id(s): _slice_position(s) for s in slices}
+    slices.sort(key=lambda s: positions_of[id(s)])
+    positions = np.array([positions_of[id(s)] for s in slices])
     dz = float(np.median(np.diff(positions))) if len(slices) > 1 else 0.0
     if dz <= 0:
-        dz = float(slices[0].meta.get("SliceThickness", 1.0) or 1.0)
+        thickness = slices[0].meta.get("SliceThickness", 1.0) or 1.0
+        try:
+            dz = float(thickness)
+        except (TypeError, ValueError):
+            dz = math.nan
+        if not (math.isfinite(dz) and dz > 0):
+            raise ImageReadError(
+                slices[0].path,
+                "cannot tell the slice spacing: the slice positions coincide and "
+                f"SliceThickness is {_shown(thickness)}, expected a positive number of mm",
+            )
     first = slices[0]
     return MedicalImage(
         array=np.stack([s.array for s in slices]).astype(np.float32),
@@ -320,6 +544,73 @@ def read_dicom_series(source: PathLike | list[PathLike]) -> MedicalImage:
 
 
 # --------------------------------------------------------------------------- NIfTI
+
+
+_DEFLATE_MAX_RATIO = 1032  # deflate (gzip) cannot expand data by more than about 1032:1
+
+
+class _NibabelMessages(logging.Filter):
+    """Collect what nibabel logs on this thread (header repairs) instead of printing it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if threading.get_ident() != self.thread:
+            return True  # another thread's message: nibabel handles it as usual
+        self.messages.append(record.getMessage())
+        return False
+
+
+@contextmanager
+def _nibabel_messages() -> Iterator[list[str]]:
+    """Capture nibabel's header-check messages in a list while the block runs.
+
+    nibabel reports the header fields it repairs ("qform_code 99 not valid; setting to 0")
+    on its logger ``nibabel.global`` (``nibabel.imageglobals.logger``), which prints them to
+    stderr; a filter on that logger keeps them for :func:`read_nifti` to re-issue as a
+    :class:`HeaderFixedWarning`.
+    """
+    from nibabel.imageglobals import logger
+
+    capture = _NibabelMessages()
+    logger.addFilter(capture)
+    try:
+        yield capture.messages
+    finally:
+        logger.removeFilter(capture)
+
+
+def _check_nifti_size(img, path: Path) -> tuple[int, ...]:
+    """The declared shape, refused when the file cannot hold it or it is absurdly large."""
+    header = img.header
+    with _library_errors(path, "corrupt NIfTI header"):
+        shape = tuple(int(n) for n in header.get_data_shape())
+        itemsize = header.get_data_dtype().itemsize
+        # the offset the array proxy reads from (the loaded header's own may be reset to 0)
+        offset = int(getattr(img.dataobj, "offset", header.get_data_offset()))
+    if not shape or min(shape) < 1:
+        raise ImageReadError(
+            path, f"expected at least one voxel along each axis, the header declares {shape}"
+        )
+    _check_array_size(path, shape, "a volume")
+    data_bytes = math.prod(shape) * itemsize
+    size = path.stat().st_size
+    if path.suffix.lower() == ".gz" and data_bytes > _DEFLATE_MAX_RATIO * size:
+        raise ImageReadError(
+            path,
+            f"the header declares {shape} voxels ({data_bytes} bytes), more than a gzip file "
+            f"of {size} bytes can hold: the header is corrupt or the file truncated",
+        )
+    if path.suffix.lower() == ".nii" and offset + data_bytes > size:
+        raise ImageReadError(
+            path,
+            f"truncated: the header declares {data_bytes} bytes of voxels from byte {offset}, "
+            f"the file has {size} bytes",
+        )
+    return shape
 
 
 def read_nifti(path: PathLike) -> MedicalImage:
@@ -344,38 +635,78 @@ def read_nifti(path: PathLike) -> MedicalImage:
         If the file does not exist.
     ImageReadError
         If the file is not NIfTI, or is truncated or corrupt (a truncated ``.nii.gz``
-        fails here, not later).
+        fails here, not later); if the header declares more voxels than the file can
+        hold, voxel sizes that are not finite and positive, or a non-finite affine.
+
+    Warns
+    -----
+    HeaderFixedWarning
+        If nibabel repaired the header on loading (its messages, which it would otherwise
+        print), or the units or orientation fields are unreadable (``meta`` then says
+        ``"unknown"`` or ``"?"``).
     """
     import nibabel as nib
     from nibabel.filebasedimages import ImageFileError
 
     p = _check_file(path)
-    try:
-        img = nib.load(str(p))
-    except ImageFileError as exc:
-        raise ImageReadError(p, f"not a NIfTI file ({exc})") from exc
-    except Exception as exc:
-        raise ImageReadError(p, f"corrupt NIfTI header ({type(exc).__name__}: {exc})") from exc
-    if not isinstance(img, (nib.Nifti1Image, nib.Nifti2Image)):
-        raise ImageReadError(p, f"expected NIfTI, found {type(img).__name__}")
-    try:
-        array = np.asarray(img.get_fdata(dtype=np.float32), dtype=np.float32)
-    except (EOFError, OSError, ValueError, zlib.error) as exc:
+    with _nibabel_messages() as notes:
+        try:
+            img = nib.load(str(p))
+        except ImageFileError as exc:
+            raise ImageReadError(p, f"not a NIfTI file ({exc})") from exc
+        except Exception as exc:
+            raise ImageReadError(p, f"corrupt NIfTI header ({type(exc).__name__}: {exc})") from exc
+        if not isinstance(img, (nib.Nifti1Image, nib.Nifti2Image)):
+            raise ImageReadError(p, f"expected NIfTI, found {type(img).__name__}")
+        _check_nifti_size(img, p)
+        header = img.header
+        # nibabel moves scl_slope/scl_inter from the header to the array proxy on loading
+        slope = float(getattr(img.dataobj, "slope", 1.0))
+        inter = float(getattr(img.dataobj, "inter", 0.0))
+        with (
+            _library_errors(p, "truncated or corrupt voxel data"),
+            np.errstate(over="ignore", invalid="ignore"),
+        ):
+            array = np.asarray(img.get_fdata(dtype=np.float32), dtype=np.float32)
+        if (slope, inter) != (1.0, 0.0) and np.isinf(array).any():
+            raise ImageReadError(
+                p,
+                "expected finite voxel values, found infinities after scaling by scl_slope "
+                f"{slope:g} and scl_inter {inter:g} (a corrupt header?)",
+            )
+        with _library_errors(p, "corrupt NIfTI header"):
+            all_zooms = [float(z) for z in header.get_zooms()]
+            affine = np.asarray(img.affine, dtype=np.float64)
+            description = header["descrip"].item().decode("latin-1", "replace").strip("\x00 ")
+            dims = [int(d) for d in header["dim"][1 : array.ndim + 1]]
+            datatype = str(header.get_data_dtype())
+        notes = list(notes)
+    zooms = tuple(all_zooms[: min(3, array.ndim)])
+    if not all(math.isfinite(z) and z > 0 for z in zooms):
+        raise ImageReadError(p, f"voxel sizes (pixdim) must be finite and positive, found {zooms}")
+    if not np.all(np.isfinite(affine)):
         raise ImageReadError(
-            p, f"truncated or corrupt voxel data ({type(exc).__name__}: {exc})"
-        ) from exc
-    header = img.header
-    zooms = tuple(float(z) for z in header.get_zooms()[: min(3, array.ndim)])
-    xyz_units, t_units = header.get_xyzt_units()
+            p, "the voxel-to-world affine (qform/sform fields) holds NaN or infinite values"
+        )
+    try:
+        xyz_units, t_units = header.get_xyzt_units()
+    except KeyError:  # a units code nibabel does not know
+        xyz_units = t_units = "unknown"
+        notes.append(f"xyzt_units code {int(header['xyzt_units'])} is not a NIfTI unit")
+    with _library_errors(p, "corrupt NIfTI orientation"):
+        codes = nib.aff2axcodes(affine)
+    if None in codes:
+        notes.append("the affine is degenerate: axis codes unknown ('?')")
     meta = {
-        "dim": [int(d) for d in header["dim"][1 : array.ndim + 1]],
-        "datatype": str(header.get_data_dtype()),
+        "dim": dims,
+        "datatype": datatype,
         "xyz_units": xyz_units,
         "time_units": t_units,
-        "description": header["descrip"].item().decode("latin-1", "replace").strip("\x00 "),
-        "axis_codes": "".join(nib.aff2axcodes(img.affine)),
-        "zooms": [float(z) for z in header.get_zooms()],
+        "description": description,
+        "axis_codes": "".join(c or "?" for c in codes),
+        "zooms": all_zooms,
     }
+    _warn_header_fixed(p, notes)
     return MedicalImage(
         array=array,
         spacing=zooms,
@@ -383,7 +714,7 @@ def read_nifti(path: PathLike) -> MedicalImage:
         modality="NIfTI",
         units="a.u.",
         path=str(p),
-        affine=np.asarray(img.affine, dtype=np.float64),
+        affine=affine,
     )
 
 
@@ -443,10 +774,15 @@ def read_nrrd(path: PathLike) -> MedicalImage:
         raise ImageReadError(
             p, f"expected space left-posterior-superior or right-anterior-superior, found {space!r}"
         )
-    directions = np.asarray(header.get("space directions"), dtype=np.float64)
-    origin = np.asarray(header.get("space origin", np.zeros(3)), dtype=np.float64)
+    with _library_errors(p, "the header's 'space directions' or 'space origin' are not numbers"):
+        directions = np.asarray(header.get("space directions"), dtype=np.float64)
+        origin = np.asarray(header.get("space origin", np.zeros(3)), dtype=np.float64)
     if directions.shape != (3, 3) or not np.all(np.isfinite(directions)):
         raise ImageReadError(p, "the header has no valid 'space directions'")
+    if origin.shape != (3,) or not np.all(np.isfinite(origin)):
+        raise ImageReadError(
+            p, f"expected a 'space origin' of 3 finite numbers, found {_shown(origin.tolist())}"
+        )
     if space == "right-anterior-superior":  # make it LPS like DICOM
         directions = directions @ _LPS_TO_RAS
         origin = _LPS_TO_RAS @ origin
@@ -513,13 +849,16 @@ def read_image(path: PathLike, *, as_gray: bool = False) -> MedicalImage:
     ImageNotFoundError
         If the file does not exist.
     ImageReadError
-        If the file is not a picture Pillow can decode, or is truncated.
+        If the file is not a picture Pillow can decode, is truncated, or its header
+        declares more pixels than Pillow or :data:`MAX_ARRAY_BYTES` allow.
     """
     from PIL import Image, UnidentifiedImageError
 
     p = _check_file(path)
     try:
         with Image.open(p) as im:
+            width, height = im.size
+            _check_array_size(p, (height, width, len(im.getbands())), "a picture")
             im.load()  # decode now: truncated files fail here, not later
             fmt = im.format
             mode = im.mode
@@ -528,10 +867,20 @@ def read_image(path: PathLike, *, as_gray: bool = False) -> MedicalImage:
             elif mode not in ("L", "RGB", "I;16", "I", "F"):
                 im = im.convert("RGB")
             raw = np.asarray(im)
+    except ImageReadError:
+        raise
     except UnidentifiedImageError as exc:
         raise ImageReadError(p, "not a picture Pillow can read (PNG, JPEG, TIFF ...)") from exc
+    except Image.DecompressionBombError as exc:
+        raise ImageReadError(
+            p, f"the header declares more pixels than Pillow accepts (corrupt header? {exc})"
+        ) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageReadError(p, f"truncated or corrupt picture ({exc})") from exc
+    except Exception as exc:  # Pillow's decoders raise struct, index, memory errors ...
+        raise ImageReadError(
+            p, f"truncated or corrupt picture ({type(exc).__name__}: {exc})"
+        ) from exc
     if raw.dtype == np.uint8:
         array = raw.astype(np.float32) / 255.0
     elif raw.dtype in (np.uint16, np.int32) or mode.startswith("I"):
