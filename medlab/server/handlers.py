@@ -68,8 +68,8 @@ def _http_errors(failure: str) -> Iterator[None]:
 
     An unknown lesson is 404, a path leading outside the workspace 403, something in
     the way of a write (a folder or a link where a notebook goes, an unusable lock
-    file) 409, a lock still held by another process 503, broken or missing lessons 500
-    (the message then starts with ``failure``).
+    file) 409, a lock still held by another process 503, broken or missing lessons and
+    any other file error 500 (the message then starts with ``failure``).
     """
     try:
         yield
@@ -81,7 +81,7 @@ def _http_errors(failure: str) -> Iterator[None]:
         raise tornado.web.HTTPError(409, f"{failure}: {exc}") from exc
     except LockTimeoutError as exc:
         raise tornado.web.HTTPError(503, f"{failure}: {exc}") from exc
-    except (LessonMetadataError, FileNotFoundError) as exc:
+    except (LessonMetadataError, OSError) as exc:  # missing lessons, a read-only disk ...
         raise tornado.web.HTTPError(500, f"{failure}: {exc}") from exc
 
 

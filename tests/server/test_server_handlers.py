@@ -450,3 +450,20 @@ class TestAtServerStart:
         assert _run(jp_asyncio_loop, jp_fetch("medlab", "api", "progress")).code == 200
         assert [path.exists() for path in self.stale] == [False] * 4
         assert all(path.exists() for path in self.learners)
+
+
+def test_any_other_file_error_is_a_500_that_says_what_happened(jp_fetch, jp_asyncio_loop,
+                                                               jp_root_dir, monkeypatch):
+    from medlab.course import workspace
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(workspace, "atomic_write", disk_full)
+    with pytest.raises(HTTPClientError) as info:
+        _run(jp_asyncio_loop, jp_fetch("medlab", "api", "lessons", "00_welcome", "open",
+                                       method="POST", body=""))
+    assert info.value.code == 500
+    message = json.loads(info.value.response.body)["message"]
+    assert message == "Lesson '00_welcome' cannot be opened: [Errno 28] No space left on device"
+    assert not (jp_root_dir / "00_welcome.ipynb").exists()
