@@ -12,7 +12,9 @@ Gradient-based Localization", ICCV 2017, https://arxiv.org/abs/1610.02391
 
 from __future__ import annotations
 
+import contextlib
 import weakref
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -164,19 +166,67 @@ def first_layer_filters(model: Any) -> np.ndarray:
     return np.asarray(model.get_layer(names[0]).get_weights()[0], dtype=np.float32)
 
 
+def _output_layer(model: Any) -> Any:
+    """The layer that produces the model's one output."""
+    outputs = model.outputs
+    if len(outputs) != 1:
+        raise ValueError(f"grad_cam expects a model with one output, this one has {len(outputs)}")
+    history = getattr(outputs[0], "_keras_history", None)
+    return history[0] if history is not None else model.layers[-1]
+
+
+def _activation_name(layer: Any) -> str:
+    return getattr(getattr(layer, "activation", None), "__name__", "linear")
+
+
+_SQUASHING = ("sigmoid", "softmax")  # output activations that Grad-CAM looks behind
+
+
+@contextlib.contextmanager
+def _without_squashing(layer: Any) -> Iterator[Any]:
+    """``layer`` with its sigmoid/softmax activation replaced by the identity, for a while."""
+    if _activation_name(layer) not in _SQUASHING:
+        yield layer
+        return
+    saved = layer.activation
+    layer.activation = import_keras().activations.linear
+    try:
+        yield layer
+    finally:
+        layer.activation = saved
+
+
+def _class_score(logits: Any, class_index: int | None) -> Any:
+    """The score Grad-CAM differentiates: one pre-activation logit (−z for class 0 of a
+    single sigmoid unit, whose log-odds are −z)."""
+    units = int(logits.shape[-1])
+    if units == 1:
+        if class_index not in (None, 0, 1):
+            raise ValueError(f"class_index must be 0 or 1 for a one-unit output, got {class_index}")
+        return logits[:, 0] if class_index in (None, 1) else -logits[:, 0]
+    idx = int(np.argmax(np.asarray(logits[0]))) if class_index is None else int(class_index)
+    if not 0 <= idx < units:
+        raise ValueError(f"class_index must be in 0..{units - 1}, got {class_index}")
+    return logits[:, idx]
+
+
 def grad_cam(
     model: Any, image: Any, layer: str | None = None, class_index: int | None = None
 ) -> np.ndarray:
-    """Grad-CAM heat map: where in the image the chosen class score looks.
+    """Grad-CAM heat map: where in the image the evidence for a class lies.
 
-    The gradients of the class score with respect to the maps of ``layer`` are
-    averaged over each map (one weight per channel); the weighted sum of the maps,
-    passed through ReLU, is the class activation map. It is scaled to [0, 1] and
-    resized (bilinear) to the image size.
+    The class score is the output *before* the final sigmoid or softmax (the logit), as
+    in Selvaraju et al. Its gradients with respect to the maps of ``layer`` are averaged
+    over each map (one weight per channel); the weighted sum of the maps, passed through
+    ReLU, is the class activation map. It is scaled to [0, 1] and resized (bilinear) to
+    the image size.
 
     Parameters
     ----------
     model : keras.Model
+        One input, one output. When the output layer applies a sigmoid or softmax
+        (``Dense(..., activation="sigmoid")`` or an ``Activation`` layer), the logit is
+        recomputed without it; an output without either is used as the score as it is.
     image : array_like
         One image (H, W) or (H, W, C).
     layer : str, optional
@@ -184,12 +234,25 @@ def grad_cam(
         the last convolution block).
     class_index : int, optional
         Output unit to explain; default the predicted class. For a single sigmoid
-        output, 1 (default) explains the positive score and 0 its complement ``1 - p``.
+        output, 1 (default) explains the positive logit z and 0 the negative class,
+        whose logit is −z.
 
     Returns
     -------
     numpy.ndarray
         float32 (H, W) in [0, 1] (all zeros when no location raises the score).
+
+    Raises
+    ------
+    ValueError
+        If ``class_index`` is not an output unit, or the model has several outputs.
+
+    Notes
+    -----
+    Why the logit: a probability saturates. The gradient of p = σ(z) is σ'(z) times the
+    gradient of z; in float32 σ'(z) is exactly 0 once |z| ≳ 17, and the map of a
+    confident prediction vanishes. Through a softmax, the gradient of p_c also carries
+    the other classes' logits, so the map no longer explains class c alone.
     """
     keras = import_keras()
     import tensorflow as tf
@@ -198,18 +261,16 @@ def grad_cam(
     if layer is None:
         layer = default_cam_layer(model)
     x = prepare_input(model, image)
+    head = _output_layer(model)
     cache = _SUBMODELS.setdefault(model, {})
-    if f"gradcam:{layer}" not in cache:
-        outputs = [model.get_layer(layer).output, model.output]
-        cache[f"gradcam:{layer}"] = keras.Model(_single_input(model), outputs)
-    grad_model = cache[f"gradcam:{layer}"]
-    with tf.GradientTape() as tape:
-        maps, preds = grad_model(tf.convert_to_tensor(x[None]), training=False)
-        if preds.shape[-1] == 1:
-            score = preds[:, 0] if class_index in (None, 1) else 1.0 - preds[:, 0]
-        else:
-            idx = int(tf.argmax(preds[0])) if class_index is None else int(class_index)
-            score = preds[:, idx]
+    key = f"gradcam-logit:{layer}"
+    if key not in cache:  # the maps and what enters the output layer, in one pass
+        outputs = [model.get_layer(layer).output, head.input]
+        cache[key] = keras.Model(_single_input(model), outputs)
+    grad_model = cache[key]
+    with tf.GradientTape() as tape, _without_squashing(head):
+        maps, before_head = grad_model(tf.convert_to_tensor(x[None]), training=False)
+        score = _class_score(head(before_head, training=False), class_index)
     grads = tape.gradient(score, maps)
     weights = tf.reduce_mean(grads, axis=(0, 1, 2))
     cam = tf.nn.relu(tf.reduce_sum(maps[0] * weights, axis=-1)).numpy().astype(np.float32)
