@@ -109,8 +109,15 @@ class BCEDiceLoss(keras.losses.Loss):
         self._dice = DiceLoss(smooth=smooth, from_logits=from_logits)
 
     def call(self, y_true, y_pred):
-        yt, yp = _flatten_per_sample(y_true, y_pred)
-        bce = ops.mean(ops.binary_crossentropy(yt, yp, from_logits=self.from_logits), axis=1)
+        # Cross-entropy on y_pred as it came, reshaped only afterwards: on TensorFlow a
+        # sigmoid output carries its logits, which Keras then uses instead of clipping the
+        # probabilities (a reshaped tensor would lose them, and with them the gradient of a
+        # saturated, confidently wrong pixel).
+        y_pred = ops.convert_to_tensor(y_pred)
+        elementwise = ops.binary_crossentropy(
+            ops.cast(y_true, y_pred.dtype), y_pred, from_logits=self.from_logits
+        )
+        bce = ops.mean(ops.reshape(elementwise, (ops.shape(elementwise)[0], -1)), axis=1)
         return self.bce_weight * bce + self.dice_weight * self._dice.call(y_true, y_pred)
 
     def get_config(self):

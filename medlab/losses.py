@@ -14,12 +14,21 @@ averaging.
 
 Numerical stability
 -------------------
-With probabilities, ``log(0)`` is :math:`-\infty`. Like Keras, probabilities are
-clipped to :math:`[\varepsilon, 1-\varepsilon]` with :math:`\varepsilon = 10^{-7}` in
-float32 (so a confidently wrong prediction costs about 16.1 nats, not infinity) and
-the gradient is zero where clipping is active. With ``from_logits=True`` nothing is
-clipped: the loss is computed from the logit :math:`z` as
+With probabilities, ``log(0)`` is :math:`-\infty`. Like Keras given a bare probability
+array, probabilities are clipped to :math:`[\varepsilon, 1-\varepsilon]` with
+:math:`\varepsilon = 10^{-7}` in float32 (so a confidently wrong prediction costs about
+16.1 nats, not infinity) and the gradient is zero where clipping is active. With
+``from_logits=True`` nothing is clipped: the loss is computed from the logit :math:`z` as
 :math:`\max(z, 0) - z y + \log(1 + e^{-|z|})`, exact for any :math:`z`.
+
+Keras 3 on TensorFlow clips only bare probability tensors. The output of a ``sigmoid``
+(or ``softmax``) activation carries its input, the logits, as ``_keras_logits``, and
+``binary_crossentropy`` (``categorical_crossentropy``) uses them instead, unclipped:
+training a model whose last layer is ``Dense(1, activation="sigmoid")`` computes the
+``from_logits=True`` loss, in ``fit`` and eagerly alike. Anything that makes a new tensor
+between the activation and the loss (a reshape, a slice, a NumPy round trip) drops the
+logits, and the clipped loss comes back; ``from_logits=True`` with no sigmoid in the
+model does not depend on that private attribute.
 
 Each ``*_gradient`` function returns the derivative of the returned (reduced) loss
 with respect to each prediction — the probability, or the logit when
@@ -218,7 +227,8 @@ def binary_cross_entropy(
     reduction : {"mean", "sum", "none"}
         Mean over all elements (default, as Keras), their sum, or the per-element losses.
     epsilon : float
-        Probabilities are clipped to ``[epsilon, 1 - epsilon]`` (in float32, as Keras).
+        Probabilities are clipped to ``[epsilon, 1 - epsilon]`` (in float32, as Keras
+        clips a bare probability tensor).
 
     Returns
     -------
@@ -420,7 +430,8 @@ def focal_loss(
         (Keras' ``apply_class_balancing=True, alpha=alpha``); ``None`` for no balancing.
     from_logits : bool
         ``y_pred`` holds logits. The BCE factor is then computed exactly from the logits
-        (Keras instead clips the sigmoid, so the two differ for |logit| ≳ 16).
+        (as Keras' ``BinaryFocalCrossentropy(from_logits=True)`` does on TensorFlow: its
+        sigmoid keeps the logits for the cross-entropy).
     reduction : {"mean", "sum", "none"}
     epsilon : float
 

@@ -123,6 +123,71 @@ def test_bce_gradient_is_zero_where_clipped_and_weighted():
     assert gw[0] == pytest.approx(6.0)
 
 
+def _certain_mistake_model():
+    """One positive, x = 1, a sigmoid unit whose weight gives the logit -30 (ŷ ≈ 1e-13)."""
+    model = keras.Sequential(
+        [keras.Input((1,)), keras.layers.Dense(1, activation="sigmoid", use_bias=False)]
+    )
+    model.layers[0].set_weights([np.array([[-30.0]], np.float32)])
+    return model, np.ones((1, 1), np.float32), np.ones((1, 1), np.float32)
+
+
+def _loss_and_weight_gradient(model, x, y, loss):
+    with tf.GradientTape() as tape:
+        value = tf.reduce_mean(loss(y, model(x)))
+    return float(value), float(tape.gradient(value, model.trainable_weights)[0][0, 0])
+
+
+def test_keras_bce_uses_the_logits_of_a_sigmoid_output_but_clips_bare_probabilities():
+    model, x, y = _certain_mistake_model()
+    bce = keras.losses.BinaryCrossentropy()
+    # the sigmoid's output carries its logit: the loss is softplus(30) = 30, gradient σ(z) − y = −1
+    eager = _loss_and_weight_gradient(model, x, y, bce)
+    exact = losses.binary_cross_entropy([1.0], [-30.0], from_logits=True)
+    assert eager == pytest.approx((exact, -1.0), abs=1e-4)
+
+    @tf.function
+    def in_graph():
+        with tf.GradientTape() as tape:
+            value = bce(y, model(x))
+        return value, tape.gradient(value, model.trainable_weights)[0]
+
+    value, grad = in_graph()
+    assert float(value) == pytest.approx(30.0, abs=1e-4)  # the same inside a tf.function (fit)
+    assert float(grad[0, 0]) == pytest.approx(-1.0, abs=1e-6)
+    # the same probability as a bare tensor: clipped at 1e-7, about 16.1 nats, no gradient
+    bare = tf.Variable(model(x).numpy())
+    with tf.GradientTape() as tape:
+        value = bce(y, bare)
+    assert float(value) == pytest.approx(losses.binary_cross_entropy(y, bare.numpy()), abs=1e-4)
+    assert float(value) == pytest.approx(-np.log(1e-7), abs=1e-3)
+    assert float(tape.gradient(value, bare)[0, 0]) == 0.0
+
+
+def test_keras_fit_learns_from_a_certain_mistake_of_a_sigmoid_output():
+    model, x, y = _certain_mistake_model()
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="binary_crossentropy")
+    history = model.fit(x, y, epochs=1, verbose=0)
+    assert history.history["loss"][0] == pytest.approx(30.0, abs=1e-3)
+    assert model.layers[0].get_weights()[0][0, 0] == pytest.approx(-30.0 + 0.1, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: keras.losses.BinaryCrossentropy(),
+        lambda: losses.WeightedBinaryCrossentropy({0: 1.0, 1: 1.0}),
+        lambda: losses.FocalLoss(gamma=0.0),
+        lambda: losses.BCEDiceLoss(),
+    ],
+    ids=["keras_bce", "weighted_bce", "focal", "bce_dice"],
+)
+def test_loss_classes_keep_the_gradient_of_a_saturated_sigmoid_output(make):
+    model, x, y = _certain_mistake_model()
+    _, grad = _loss_and_weight_gradient(model, x, y, make())
+    assert grad == pytest.approx(-1.0, abs=1e-3)  # not 0: the logit was used, not a clip
+
+
 @pytest.mark.parametrize(
     ("y", "p", "kwargs", "match"),
     [
