@@ -7,6 +7,7 @@ The package is organised by idea, one module each:
 ``medlab.losses``      NumPy reference losses and their gradients, plus Keras versions
 ``medlab.metrics``     classification and segmentation metrics (ROC/AUC, Dice, IoU, Hausdorff)
 ``medlab.measure``     volumes, diameters and distances on masks, in millimetres and millilitres
+``medlab.radiomics``   first-order, shape and texture features of a region (as pyradiomics)
 ``medlab.models``      the classic pneumonia CNN, a configurable CNN and a U-Net (Keras)
 ``medlab.explain``     feature maps, first-layer filters and Grad-CAM
 ``medlab.deidentify``  DICOM de-identification (a teaching subset of PS3.15 Annex E)
@@ -53,6 +54,7 @@ __all__ = [
     "metrics",
     "models",
     "preprocess",
+    "radiomics",
     "seed",
     "widgets",
 ]
@@ -72,6 +74,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs: the submodul
         metrics,
         models,
         preprocess,
+        radiomics,
         widgets,
     )
 
