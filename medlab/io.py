@@ -347,9 +347,9 @@ def _dicom_spacing(ds, ndim: int, path: Path) -> tuple[float, ...]:
             raise ImageReadError(
                 path, f"{keyword} must be two numbers (row, column) in mm, found {_shown(value)}"
             ) from exc
-        if not all(math.isfinite(s) and s > 0 for s in (row, col)):
+        if not all(math.isfinite(s) and s >= 0 for s in (row, col)):  # 0/0 means "not known"
             raise ImageReadError(
-                path, f"{keyword} must be two positive numbers in mm, found {_shown(value)}"
+                path, f"{keyword} must be two numbers ≥ 0 in mm, found {_shown(value)}"
             )
     if ndim != 3:
         return (row, col)
@@ -649,7 +649,9 @@ def read_nifti(path: PathLike) -> MedicalImage:
     from nibabel.filebasedimages import ImageFileError
 
     p = _check_file(path)
-    with _nibabel_messages() as notes:
+    # numpy's overflow warnings from nibabel's arithmetic on a corrupt header are not shown:
+    # every result is checked below (finite zooms, affine and scaled voxels)
+    with _nibabel_messages() as notes, np.errstate(all="ignore"):
         try:
             img = nib.load(str(p))
         except ImageFileError as exc:
@@ -663,10 +665,7 @@ def read_nifti(path: PathLike) -> MedicalImage:
         # nibabel moves scl_slope/scl_inter from the header to the array proxy on loading
         slope = float(getattr(img.dataobj, "slope", 1.0))
         inter = float(getattr(img.dataobj, "inter", 0.0))
-        with (
-            _library_errors(p, "truncated or corrupt voxel data"),
-            np.errstate(over="ignore", invalid="ignore"),
-        ):
+        with _library_errors(p, "truncated or corrupt voxel data"):
             array = np.asarray(img.get_fdata(dtype=np.float32), dtype=np.float32)
         if (slope, inter) != (1.0, 0.0) and np.isinf(array).any():
             raise ImageReadError(
@@ -693,7 +692,7 @@ def read_nifti(path: PathLike) -> MedicalImage:
     except KeyError:  # a units code nibabel does not know
         xyz_units = t_units = "unknown"
         notes.append(f"xyzt_units code {int(header['xyzt_units'])} is not a NIfTI unit")
-    with _library_errors(p, "corrupt NIfTI orientation"):
+    with _library_errors(p, "corrupt NIfTI orientation"), np.errstate(all="ignore"):
         codes = nib.aff2axcodes(affine)
     if None in codes:
         notes.append("the affine is degenerate: axis codes unknown ('?')")

@@ -158,8 +158,8 @@ def test_a_value_whose_length_does_not_fit_its_vr_is_a_typed_error(tmp_path):
         ("RescaleSlope", b"1e38", "expected finite values after applying RescaleSlope 1e\\+38"),
         ("PixelSpacing", b"abc\\1.0 ", "PixelSpacing must be two numbers"),
         ("PixelSpacing", b"0.5 ", "PixelSpacing must be two numbers"),  # was a TypeError
-        ("PixelSpacing", b"nan\\nan ", "PixelSpacing must be two positive numbers"),
-        ("PixelSpacing", b"-1\\-1 ", "PixelSpacing must be two positive numbers"),
+        ("PixelSpacing", b"nan\\nan ", "PixelSpacing must be two numbers ≥ 0"),
+        ("PixelSpacing", b"-1\\-1 ", "PixelSpacing must be two numbers ≥ 0"),
     ],
 )
 def test_a_malformed_decimal_string_is_a_typed_error(tmp_path, keyword, value, expected):
@@ -355,3 +355,9 @@ def test_a_nrrd_origin_of_two_numbers_is_a_typed_error(tmp_path):
     path.write_bytes(text)
     with pytest.raises(ImageReadError, match=r"origin\.nrrd.*'space origin' of 3 finite numbers"):
         medlab_io.read_nrrd(path)
+
+
+def test_a_zero_pixel_spacing_still_means_not_known(tmp_path):
+    # real radiographs (pydicom-data's RG1_UNCR.dcm) give PixelSpacing 0/0: kept, not refused
+    path = _write(tmp_path, "zero.dcm", _with_value(CT_SMALL, "PixelSpacing", b"0.000\\0.000 "))
+    assert read_dicom(path).spacing == (0.0, 0.0)

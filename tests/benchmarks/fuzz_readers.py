@@ -1,11 +1,13 @@
 """Fuzz the ``medlab.io`` readers with corrupted copies of real files.
 
-Every case is a real seed file (pydicom's and nibabel's own test files, small pictures made
-with Pillow) damaged by one seeded mutation: truncated, bits flipped, a range zeroed, random
-bytes spliced in, replaced by random bytes, or one header field rewritten (a DICOM element's
-VR, length or value; a NIfTI header field; a PNG/JPEG size field). Each case must either
+Every case is a seed file (real: pydicom's and nibabel's own test files; synthetic: small
+pictures written with Pillow and NRRD volumes written with pynrrd) damaged by one seeded
+mutation: truncated, bits flipped, a range zeroed, random bytes spliced in, replaced by random
+bytes, or one header field rewritten (a DICOM element's VR, length or value; a NIfTI header
+field; a PNG/JPEG size field; a NRRD header line). ``series`` cases give
+:func:`~medlab.io.read_dicom_series` a folder of three slices, one damaged. Each case must either
 return a valid :class:`~medlab.io.MedicalImage` (float32 array of the shape the header
-declares, finite positive spacing) or raise :class:`~medlab.errors.ImageReadError` whose
+declares, finite spacing ≥ 0) or raise :class:`~medlab.errors.ImageReadError` whose
 message names the file, and print nothing to stdout/stderr.
 
 Run ``python tests/benchmarks/fuzz_readers.py --cases 3000`` (the default): prints a table of
@@ -111,7 +113,7 @@ class SeedFile:
 
 @functools.cache
 def seed_files() -> tuple[SeedFile, ...]:
-    """The seed files: pydicom's and nibabel's own test files and three Pillow pictures."""
+    """The seed files: pydicom's and nibabel's test files, four Pillow pictures, two NRRDs."""
     import nibabel
     from PIL import Image
     from pydicom.data import get_testdata_file
@@ -518,8 +520,8 @@ def _expected_shape(reader: str, paths: list[Path]) -> tuple[int, ...]:
 
     with Image.open(paths[0]) as im:
         width, height = im.size
-        bands = len(im.getbands())
-    return (height, width) + ((3,) if bands > 1 else ())
+        grey = im.mode in ("L", "I;16", "I", "F")  # read_image gives every other mode as RGB
+    return (height, width) + (() if grey else (3,))
 
 
 def check_image(image: object, reader: str, paths: list[Path]) -> str:
@@ -532,8 +534,9 @@ def check_image(image: object, reader: str, paths: list[Path]) -> str:
     if not isinstance(array, np.ndarray) or array.dtype != np.float32:
         return f"array is {getattr(array, 'dtype', type(array))}, not float32"
     spacing = np.asarray(image.spacing, dtype=float)
-    if spacing.size == 0 or not np.all(np.isfinite(spacing)) or np.any(spacing <= 0):
-        return f"spacing {image.spacing} is not finite and positive"
+    # 0 is allowed: some real radiographs give PixelSpacing 0/0 for "not known"
+    if spacing.size == 0 or not np.all(np.isfinite(spacing)) or np.any(spacing < 0):
+        return f"spacing {image.spacing} is not finite and ≥ 0"
     if reader in ("dicom", "series") and not np.all(np.isfinite(array)):
         return "DICOM array holds NaN or infinite values"
     try:
@@ -680,7 +683,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     start = time.perf_counter()
     outcomes = run(args.cases, args.seed, capture=not args.no_capture)
-    print("medlab.io fuzz (real seed files: pydicom and nibabel test data; synthetic damage)")
+    print(
+        "medlab.io fuzz (seeds: real pydicom and nibabel test files, synthetic pictures and "
+        "NRRD volumes; synthetic damage)"
+    )
     print(report(outcomes, time.perf_counter() - start))
     return 1 if any(o.failed for o in outcomes) else 0
 
