@@ -3,8 +3,9 @@ import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 
 import { ILesson } from './handler';
+import { medlabIcon } from './icons';
 import { LessonActions } from './lessons';
-import { MedlabPanel, medlabIcon } from './panel';
+import { MedlabPanel } from './panel';
 
 /** Command ids (the browser tests and the launcher card rely on them). */
 export namespace CommandIDs {
@@ -12,6 +13,7 @@ export namespace CommandIDs {
   export const openNext = 'medlab:open-next-lesson';
   export const openLesson = 'medlab:open-lesson';
   export const resetLesson = 'medlab:reset-lesson';
+  export const openInViewer = 'medlab:open-in-viewer';
 }
 
 /** The commands shown in the command palette, in order. */
@@ -97,6 +99,7 @@ export function addCommands(
   });
   commands.addCommand(CommandIDs.openLesson, {
     label: 'MedLab: Open Lesson',
+    icon: medlabIcon,
     describedBy: { args: LESSON_ARGS },
     execute: async args => {
       const lesson = await findLesson(args.id as string | undefined);
@@ -108,6 +111,7 @@ export function addCommands(
   commands.addCommand(CommandIDs.resetLesson, {
     label: 'MedLab: Reset Lesson…',
     caption: 'Replace the current lesson by a fresh copy (yours is backed up)',
+    icon: medlabIcon,
     describedBy: { args: LESSON_ARGS },
     isEnabled: () => true,
     execute: async args => {

@@ -5,6 +5,7 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
 import { INotebookTracker } from '@jupyterlab/notebook';
 
@@ -13,25 +14,34 @@ import { addLauncherCard } from './launcher';
 import { LessonActions } from './lessons';
 import { MedlabPanel } from './panel';
 import { refreshAutomatically, showPanelWhenLessons } from './refresh';
+import { addViewer } from './viewer';
 
 /**
  * The MedLab plugin: the course panel in the left area, the commands, their
- * palette entries and the launcher card. Each part lives in its own module;
- * this one only wires them together.
+ * palette entries, the launcher card and "Open in MedLab Viewer" for scans in
+ * the file browser. Each part lives in its own module; this one only wires them
+ * together.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: '@medlab/labextension:plugin',
   description: 'MedLab course side panel, launcher card and commands.',
   autoStart: true,
   requires: [IDocumentManager],
-  optional: [ICommandPalette, ILauncher, ILayoutRestorer, INotebookTracker],
+  optional: [
+    ICommandPalette,
+    ILauncher,
+    ILayoutRestorer,
+    INotebookTracker,
+    IDefaultFileBrowser
+  ],
   activate: (
     app: JupyterFrontEnd,
     docManager: IDocumentManager,
     palette: ICommandPalette | null,
     launcher: ILauncher | null,
     restorer: ILayoutRestorer | null,
-    notebooks: INotebookTracker | null
+    notebooks: INotebookTracker | null,
+    fileBrowser: IDefaultFileBrowser | null
   ) => {
     const lessons = new LessonActions({
       commands: app.commands,
@@ -51,6 +61,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     if (launcher) {
       addLauncherCard(launcher);
     }
+    addViewer(app, { docManager, fileBrowser });
 
     refreshAutomatically(panel);
     void app.restored.then(() => showPanelWhenLessons(app.shell, panel));

@@ -44,7 +44,9 @@ export class LessonActions implements IPanelActions {
       buttons: [
         Dialog.cancelButton(),
         Dialog.warnButton({ label: 'Reset', ariaLabel: 'Reset the lesson' })
-      ]
+      ],
+      // Cancel has the focus and answers Enter: resetting takes a deliberate click.
+      defaultButton: 0
     });
     if (!result.button.accept) {
       return;

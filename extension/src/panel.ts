@@ -1,13 +1,8 @@
-import { LabIcon, refreshIcon } from '@jupyterlab/ui-components';
+import { refreshIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
 import { ICatalog, ILesson, requestAPI } from './handler';
-
-const SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">
-<path class="jp-icon3" fill="#616161" d="M10 3h4v7h7v4h-7v7h-4v-7H3v-4h7z"/></svg>`;
-
-/** The MedLab icon (a medical cross drawn in the theme's icon colour). */
-export const medlabIcon = new LabIcon({ name: 'medlab:cross', svgstr: SVG });
+import { medlabIcon } from './icons';
 
 /** What the panel asks its owner to do. */
 export interface IPanelActions {

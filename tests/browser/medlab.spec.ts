@@ -107,6 +107,17 @@ test('reset asks first, then restores the lesson and keeps a backup', async ({ p
   await reset.click();
   const dialog = page.locator('.jp-Dialog');
   await expect(dialog).toContainText('Reset lesson 00?');
+  // Cancel has the focus, so Enter keeps the lesson: resetting takes a deliberate click.
+  const cancel = dialog.locator('.jp-Dialog-button.jp-mod-reject');
+  await expect(cancel).toBeFocused();
+  await expect(cancel).toHaveText('Cancel');
+  await page.keyboard.press('Enter');
+  await expect(dialog).toHaveCount(0);
+  await expect(notebook).toContainText('# my answer');
+  expect(fs.existsSync(backups) ? fs.readdirSync(backups) : []).toEqual(before);
+
+  await reset.click();
+  await expect(dialog).toContainText('Reset lesson 00?');
   await dialog.locator('.jp-Dialog-button.jp-mod-reject').click();
   await expect(dialog).toHaveCount(0);
   await expect(notebook).toContainText('# my answer');
@@ -136,6 +147,14 @@ test('launcher card and palette commands open the next lesson', async ({ page })
   await page.evaluate(() => (window as any).jupyterapp.commands.execute('launcher:create'));
   const card = page.locator('.jp-LauncherCard', { hasText: 'MedLab course' });
   await expect(card).toBeVisible();
+  // the card shows the MedLab mark (an axial CT slice), not a generic icon
+  const mark = 'svg[data-medlab-icon="axial-ct"]';
+  await expect(card.locator(`.jp-LauncherCard-icon ${mark}`)).toHaveCount(1);
+  const section = page.locator('.jp-Launcher-sectionHeader', { hasText: 'MedLab' });
+  await expect(section.locator(mark)).toHaveCount(1);
+  await expect(page.locator(`.jp-SideBar [data-id="medlab-panel"] ${mark}`)).toHaveCount(1);
+  fs.mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: path.join(artifacts, 'medlab-launcher.png') });
   await card.click();
   // 00 passed in an earlier test, so the next lesson is 01.
   await expect(page.getByRole('tab', { name: '01_images.ipynb' })).toHaveAttribute(

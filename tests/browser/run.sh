@@ -3,6 +3,7 @@
 # Chromium (Debian's package) by Playwright Test. Exits non-zero on failure.
 #
 #   tests/browser/run.sh            # from the repository root (any cwd works)
+#   tests/browser/run.sh viewer     # only the spec files matching "viewer" (Playwright args)
 #
 # Environment: VENV (default .venv), MEDLAB_BROWSER_PORT (default 8899).
 # Installs Chromium with apt-get if /usr/bin/chromium is missing (needs root), builds
@@ -56,10 +57,15 @@ export MEDLAB_PROGRESS_DIR="$TMPDIR_MEDLAB/progress"
 export MEDLAB_PYTHON="$PY"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 "$PY" make_lessons.py "$MEDLAB_LESSONS_DIR"
+"$PY" make_scans.py "$TMPDIR_MEDLAB/workspace"
+# No "get notified about news?" toast over the bottom right of the screenshots.
+mkdir -p "$TMPDIR_MEDLAB/lab-settings/@jupyterlab/apputils-extension"
+echo '{"fetchNews": "false"}' \
+  > "$TMPDIR_MEDLAB/lab-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
 mkdir -p "$ROOT/tests/artifacts"
 
 stamp "running Playwright"
 status=0
-npx playwright test --reporter=list || status=$?
+npx playwright test --reporter=list "$@" || status=$?
 stamp "done (exit $status)"
 exit $status
