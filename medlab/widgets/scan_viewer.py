@@ -207,6 +207,9 @@ def read_scan(path: PathLike) -> tuple[MedicalImage, list[str]]:
         image = replace(image, array=image.array[0], spacing=tuple(image.spacing[1:]))
     if image.ndim not in (2, 3) or min(image.shape) < 1:
         raise ImageReadError(p, f"expected a 2D image or 3D volume, found shape {image.shape}")
+    if not all(s > 0 for s in image.spacing):  # DICOM's PixelSpacing 0\0: "not known"
+        notes.append("the pixel size is not recorded: shown with square 1 mm pixels")
+        image = replace(image, spacing=tuple(s if s > 0 else 1.0 for s in image.spacing))
     if photometric == "MONOCHROME1":
         notes.append("MONOCHROME1: high values are meant to look dark; shown as stored")
     return image, notes

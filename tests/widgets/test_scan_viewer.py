@@ -115,6 +115,15 @@ def test_a_folder_with_one_slice_is_a_2d_image(tmp_path):
     assert np.array_equal(viewer.data, hu[0])
 
 
+def test_an_unknown_pixel_size_is_shown_square_and_said(tmp_path, capsys):
+    ds = pydicom.dcmread(pydicom_file("CT_small.dcm"))
+    ds.PixelSpacing = [0, 0]  # how some real radiographs say "not known"
+    ds.save_as(tmp_path / "unknown_size.dcm")
+    viewer = open_scan(tmp_path / "unknown_size.dcm")
+    assert isinstance(viewer, SliceViewer) and viewer.spacing == (1.0, 1.0)
+    assert "the pixel size is not recorded: shown with square 1 mm pixels" in capsys.readouterr().out
+
+
 def test_a_multi_frame_dicom_opens_as_a_volume():
     path = pydicom_file("rtdose.dcm")
     frames = pydicom.dcmread(path).pixel_array
