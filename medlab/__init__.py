@@ -7,6 +7,8 @@ The package is organised by idea, one module each:
 ``medlab.losses``      NumPy reference losses and their gradients, plus Keras versions
 ``medlab.metrics``     classification and segmentation metrics (ROC/AUC, Dice, IoU, Hausdorff)
 ``medlab.measure``     volumes, diameters and distances on masks, in millimetres and millilitres
+``medlab.segment``     classical chest CT segmentation: body, airways, lungs, a lesion from a click
+``medlab.register``    registration of a planning CT to the patient on the table (SimpleITK)
 ``medlab.radiomics``   first-order, shape and texture features of a region (as pyradiomics)
 ``medlab.models``      the classic pneumonia CNN, a configurable CNN and a U-Net (Keras)
 ``medlab.explain``     feature maps, first-layer filters and Grad-CAM
@@ -55,7 +57,9 @@ __all__ = [
     "models",
     "preprocess",
     "radiomics",
+    "register",
     "seed",
+    "segment",
     "widgets",
 ]
 
@@ -75,6 +79,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs: the submodul
         models,
         preprocess,
         radiomics,
+        register,
+        segment,
         widgets,
     )
 

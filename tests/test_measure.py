@@ -155,3 +155,40 @@ def test_all_pairs_agree_with_itertools_on_tiny_masks():
     sp = np.array([3.0, 1.0, 2.0])
     want = max(np.linalg.norm((np.subtract(p, q)) * sp) for p, q in itertools.combinations(pts, 2))
     assert measure.longest_diameter_mm(m, sp) == pytest.approx(want)
+
+
+# --------------------------------------------------------------------------- guideline diameters
+
+
+def test_axial_diameters_of_an_ellipse_edge_to_edge():
+    from medlab.measure import axial_diameters_mm
+
+    yy, xx = np.mgrid[-30:31, -30:31]
+    mask = np.zeros((3, 61, 61), bool)
+    mask[1] = (yy / 20.0) ** 2 + (xx / 10.0) ** 2 <= 1  # 41 × 21 pixels across
+    mask[0] = (yy / 5.0) ** 2 + (xx / 5.0) ** 2 <= 1  # a smaller slice is ignored
+    d = axial_diameters_mm(mask, (5.0, 0.5, 0.5))
+    assert d["slice"] == 1
+    assert d["long_mm"] == pytest.approx(41 * 0.5, abs=0.5)
+    assert d["short_mm"] == pytest.approx(21 * 0.5, abs=0.5)
+    assert d["mean_mm"] == pytest.approx((d["long_mm"] + d["short_mm"]) / 2)
+    assert d["mean_rounded_mm"] == round(d["mean_mm"] + 1e-9)
+
+
+def test_axial_short_axis_is_perpendicular_to_a_tilted_long_axis():
+    from medlab.measure import axial_diameters_mm
+
+    yy, xx = np.mgrid[-40:41, -40:41]
+    u, v = (yy + xx) / np.sqrt(2), (yy - xx) / np.sqrt(2)  # a 45° rotated ellipse
+    mask = ((u / 30.0) ** 2 + (v / 10.0) ** 2 <= 1)[np.newaxis]
+    d = axial_diameters_mm(mask, (1.0, 1.0, 1.0))
+    assert d["long_mm"] == pytest.approx(61, abs=1.5)
+    assert d["short_mm"] == pytest.approx(21, abs=1.5)
+
+
+def test_volume_mm3_is_a_thousand_times_volume_ml():
+    from medlab.measure import volume_ml, volume_mm3
+
+    mask = np.ones((2, 3, 4), bool)
+    assert volume_mm3(mask, (2.0, 1.0, 0.5)) == pytest.approx(24.0)
+    assert volume_mm3(mask, (2.0, 1.0, 0.5)) == pytest.approx(1000 * volume_ml(mask, (2.0, 1.0, 0.5)))
