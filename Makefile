@@ -16,11 +16,11 @@ export PYTHONDONTWRITEBYTECODE = 1
 
 LESSONS := $(sort $(wildcard lessons/*.ipynb))
 
-.PHONY: lab test install labextension test-python test-notebooks test-browser test-wheel lint bench clean help
+.PHONY: lab test install labextension test-python test-notebooks test-browser test-hub test-wheel lint bench clean help
 
 help:
 	@echo "make lab    - install (first time) and open the course in JupyterLab"
-	@echo "make test   - install (first time) and run every test (unit, notebooks, browser, wheel)"
+	@echo "make test   - install (first time) and run every test (unit, notebooks, browser, hub, wheel)"
 	@echo "make bench  - benchmarks (import time, training throughput, widget latency)"
 
 install: $(STAMP)
@@ -52,7 +52,7 @@ lab: install
 
 test: install
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory lint test-python test-notebooks test-browser test-wheel && \
+	$(MAKE) --no-print-directory lint test-python test-notebooks test-browser test-hub test-wheel && \
 	echo "make test: all stages passed in $$(( $$(date +%s) - start )) s"
 
 lint: install
@@ -85,6 +85,11 @@ test-notebooks: install
 
 test-browser: install
 	VENV=$(abspath $(VENV)) bash tests/browser/run.sh
+
+# MedLab under a real JupyterHub on localhost: two learners, their own servers, progress
+# and endpoints (tests/hub/run.sh; about a minute and a half).
+test-hub: install
+	VENV=$(abspath $(VENV)) bash tests/hub/run.sh
 
 test-wheel: install
 	VENV=$(abspath $(VENV)) bash tests/wheel/run.sh
