@@ -310,6 +310,23 @@ def _record(exercise_id: str) -> str:
     return " ".join([note, *store.notices])
 
 
+def _record_failure(result: CheckResult) -> list[str]:
+    """Record a failed check with what it said was wrong (never the learner's code).
+
+    Returns the notes for the learner: a damaged progress file moved aside, or why the
+    attempt could not be recorded.
+    """
+    from medlab.course.progress import default_store
+
+    store = default_store()
+    wrong = [item.message for item in result.items if not item.ok]
+    try:
+        store.record_failure(result.exercise_id, wrong)
+    except OSError as exc:  # the lock held too long, the lock file unusable, disk full ...
+        return [*store.notices, f"(This attempt could not be recorded: {exc})"]
+    return store.notices
+
+
 def check(exercise_id: str, answer: Any, *, time_limit_s: float | None = TIME_LIMIT_S
           ) -> CheckResult:
     """Check the learner's answer to ``exercise_id`` and record progress when it passes.
@@ -329,7 +346,9 @@ def check(exercise_id: str, answer: Any, *, time_limit_s: float | None = TIME_LI
     -------
     CheckResult
         Displays as feedback: what is right, what is not (expected shape, type, value
-        range), never the solution. ``bool(result)`` is True when it passed.
+        range), never the solution. ``bool(result)`` is True when it passed. A pass is
+        recorded in the learner's progress; so is a failed check, with the lines that
+        said what was wrong (for the teacher's ``medlab class report``), never the code.
 
     Raises
     ------
@@ -351,7 +370,9 @@ def check(exercise_id: str, answer: Any, *, time_limit_s: float | None = TIME_LI
     if result.passed:
         result.note = _record(exercise_id)
     elif result.status == FAILED:
-        result.note = f'Try again, or ask for a hint: hint("{exercise_id}")'
+        result.note = " ".join(
+            [f'Try again, or ask for a hint: hint("{exercise_id}")', *_record_failure(result)]
+        )
     return result
 
 

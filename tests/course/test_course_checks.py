@@ -270,3 +270,61 @@ def test_an_unusable_progress_lock_is_reported_and_the_answer_still_passes(ct, p
     assert result.passed
     assert "Passed, but progress could not be saved" in result.note
     assert "progress.lock' cannot be used" in result.note
+
+
+# -- issue 14: failed attempts, for the teacher's report ----------------------------------
+
+
+def test_a_failed_check_is_recorded_with_its_feedback_and_never_the_code(ct, progress_dir):
+    _, raw = ct
+    marker = "learner_secret_variable_name"
+    namespace = {"raw": raw}
+    exec(f"{marker} = raw.astype(float)\nhu = {marker} * 1.0", namespace)  # forgot the intercept
+    first = check("00.hounsfield", namespace["hu"])
+    assert first.status == "failed"
+    assert first.note == 'Try again, or ask for a hint: hint("00.hounsfield")'
+    check("00.hounsfield", (raw - 1024.0).tolist())  # a list, not an array
+    tries = default_store().attempts()["00.hounsfield"]
+    assert tries.failed == 2
+    assert tries.first_failed <= tries.last_failed
+    # The last check's failing lines, as the learner saw them; no passing line.
+    assert tries.last_feedback == ("`hu` should be a NumPy array, found list",)
+    assert default_store().passed() == {}
+    stored = (progress_dir / "progress.json").read_text(encoding="utf-8")
+    assert marker not in stored and "astype" not in stored
+    # A pass later keeps the record of the failures.
+    assert check("00.hounsfield", raw.astype(np.float64) - 1024.0).passed
+    assert default_store().attempts()["00.hounsfield"].failed == 2
+
+
+def test_not_attempted_and_fallback_checks_record_nothing(ct, progress_dir):
+    assert check("00.hounsfield", None).status == "not attempted"
+    namespace = {}
+    exec("import pydicom\nfrom pydicom.data import get_testdata_file\n"
+         "ds = pydicom.dcmread(get_testdata_file('CT_small.dcm'))\nraw = ds.pixel_array",
+         namespace)
+    fallback("00.hounsfield", namespace)
+    assert check("00.hounsfield", namespace["hu"]).status == "not attempted"
+    assert not (progress_dir / "progress.json").exists()
+
+
+def test_a_failed_check_says_when_it_could_not_be_recorded_and_still_gives_feedback(
+    ct, progress_dir
+):
+    _, raw = ct
+    (progress_dir / "progress.lock").mkdir(parents=True)
+    result = check("00.hounsfield", raw.astype(float))
+    assert result.status == "failed" and "forgot to add RescaleIntercept" in str(result)
+    assert "(This attempt could not be recorded:" in result.note
+    assert "progress.lock' cannot be used" in result.note
+
+
+def test_a_damaged_progress_file_found_by_a_failed_check_is_said_and_kept(ct, progress_dir):
+    _, raw = ct
+    progress_dir.mkdir()
+    (progress_dir / "progress.json").write_text("{damaged")
+    result = check("00.hounsfield", raw.astype(float))
+    [copy] = progress_dir.glob("progress.damaged-*.json")
+    assert copy.read_text() == "{damaged"
+    assert str(copy) in result.note
+    assert default_store().attempts()["00.hounsfield"].failed == 1

@@ -201,7 +201,7 @@ def test_valid_json_of_the_wrong_shape_is_kept_and_its_usable_entries_survive(tm
     b"[" * 100_000,  # RecursionError in the JSON parser
     b'{"passed": ' * 50_000,
     b"", b"\xff\xfe\x00", b"null", b"[]", b'"text"', b"1" * 5000, b"NaN",
-    b'{"version": 2, "passed": {}}', b'{"version": true, "passed": {}}',
+    b'{"version": 3, "passed": {}}', b'{"version": true, "passed": {}}',
     b'{"passed": ["00.a"]}', b'{"passed": {"00.a": 1}}', b'{"passed": {}, "extra": 1}',
     b'{"passed": {"00.a": "' + b"t" * 100 + b'"}}',
     b" " * (4 * 1024 * 1024 + 1),
@@ -327,3 +327,150 @@ def test_kill_9_mid_write_loses_no_acknowledged_pass_and_leaves_nothing_after_re
     ProgressStore(tmp_path).record_pass("01.after")  # the next start
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     assert not list(tmp_path.glob("progress.damaged-*"))
+
+
+# -- issue 14: failed attempts (format version 2) ---------------------------------------
+
+T0, T1 = "2026-11-30T10:00:00Z", "2026-11-30T10:05:00Z"
+
+
+def test_failures_make_a_version_2_file_and_passes_alone_stay_version_1(tmp_path):
+    store = ProgressStore(tmp_path)
+    store.record_pass("00.a")
+    assert json.loads(store.path.read_text())["version"] == 1  # what earlier MedLab reads
+    assert store.record_failure("01.b", ["values differ", "second line"]) == 1
+    assert store.record_failure("01.b", ["only this"]) == 2
+    data = json.loads(store.path.read_text())
+    tries = data["attempts"]["01.b"]
+    assert data == {
+        "version": 2,
+        "passed": {"00.a": store.passed()["00.a"]},  # the same shape as version 1
+        "attempts": {"01.b": {"failed": 2, "first_failed": tries["first_failed"],
+                              "last_failed": tries["last_failed"],
+                              "last_feedback": ["only this"]}},
+    }
+    assert tries["first_failed"] <= tries["last_failed"]
+    state = store.read()
+    assert state.problem is None and state.attempts["01.b"].last_feedback == ("only this",)
+    # A pass keeps the failures; forgetting a pass keeps them too.
+    store.record_pass("01.b")
+    assert store.attempts()["01.b"].failed == 2
+    assert store.forget(["01.b"]) == 1
+    assert store.attempts()["01.b"].failed == 2 and "01.b" not in store.passed()
+
+
+def test_a_version_1_file_is_read_and_upgraded_by_the_first_failure(tmp_path):
+    store = ProgressStore(tmp_path)
+    v1 = json.dumps({"version": 1, "passed": {"00.a": T0}}, indent=1)
+    store.path.write_text(v1)
+    assert store.read() == progress_module.ProgressState({"00.a": T0})
+    store.record_failure("00.b", ["no"])
+    assert store.passed() == {"00.a": T0} and store.attempts()["00.b"].failed == 1
+    assert json.loads(store.path.read_text())["version"] == 2
+    assert not list(tmp_path.glob("progress.damaged-*"))
+
+
+def test_stored_feedback_is_capped(tmp_path):
+    store = ProgressStore(tmp_path)
+    lines = ["x" * 1000, 42, *[f"line {i}" for i in range(10)]]  # 42 is not text: left out
+    store.record_failure("00.a", lines)
+    [first, *rest] = store.attempts()["00.a"].last_feedback
+    assert len(first) == progress_module.MAX_FEEDBACK_LINE_CHARS and first.endswith("…")
+    assert rest == [f"line {i}" for i in range(progress_module.MAX_FEEDBACK_LINES - 1)]
+
+
+def test_a_user_name_is_stored_and_checked(tmp_path):
+    store = ProgressStore(tmp_path)
+    store.set_user("Ada L.")
+    assert store.read().user == "Ada L."
+    assert json.loads(store.path.read_text()) == {"version": 2, "user": "Ada L.", "passed": {}}
+    for bad in ["", "x" * 101, "a\nb", 7]:
+        with pytest.raises(progress_module.InvalidUserNameError, match="1 to 100 printable"):
+            store.set_user(bad)
+    store.set_user(None)
+    assert json.loads(store.path.read_text()) == {"version": 1, "passed": {}}
+
+
+@pytest.mark.parametrize(("content", "usable_passes", "usable_attempts", "problem"), [
+    ({"version": 2, "passed": {"00.a": T0}, "attempts": []}, {"00.a": T0}, {},
+     "expected 'attempts' to be an object"),
+    ({"version": 2, "passed": {}, "attempts": {"00.a": {"failed": True}, "00.b": {"failed": 1}}},
+     {}, {"00.b"}, "1 of its 2 attempt entries"),
+    ({"version": 2, "passed": {}, "attempts": {"00.a": {"failed": -1}}}, {}, set(),
+     "attempt entries"),
+    ({"version": 2, "passed": {}, "attempts": {"00.a": {"failed": 1, "last_feedback": "x"}}},
+     {}, set(), "attempt entries"),
+    ({"version": 2, "passed": {}, "attempts": {"bad id": {"failed": 1}}}, {}, set(),
+     "(first: 'bad id')"),
+    ({"version": 2, "passed": {}, "attempts": {"00.a": {"failed": 1, "last_failed": 5}}},
+     {}, set(), "attempt entries"),
+    ({"version": 2, "user": 5, "passed": {"00.a": T0}}, {"00.a": T0}, set(), "'user'"),
+    ({"version": 2, "passed": {}, "extra": 1}, {}, set(), "unexpected key 'extra'"),
+])
+def test_version_2_content_of_the_wrong_shape_keeps_its_usable_entries(
+    tmp_path, content, usable_passes, usable_attempts, problem
+):
+    store = ProgressStore(tmp_path)
+    store.path.write_text(json.dumps(content))
+    state = store.read()
+    assert problem in state.problem
+    assert state.passed == usable_passes and set(state.attempts) == set(usable_attempts)
+    store.record_failure("09.new", ["no"])  # the next write keeps the file aside
+    [copy] = tmp_path.glob("progress.damaged-*.json")
+    assert json.loads(copy.read_text()) == content
+    after = store.read()
+    assert after.problem is None and after.passed == usable_passes
+    assert set(after.attempts) == set(usable_attempts) | {"09.new"}
+    assert any("could not be used" in n for n in store.notices)
+
+
+def test_seeded_random_damage_of_a_version_2_file_never_raises(tmp_path):
+    rng = random.Random(14)
+    valid = json.dumps({"version": 2, "user": "u", "passed": {"00.a": T0},
+                        "attempts": {"00.b": {"failed": 3, "first_failed": T0,
+                                              "last_failed": T1, "last_feedback": ["x", "y"]}}},
+                       indent=1).encode()
+    for case in range(150):
+        folder = tmp_path / str(case)
+        folder.mkdir()
+        data = bytearray(valid)
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(data))
+            if rng.random() < 0.5:
+                data[i] ^= 1 << rng.randrange(8)
+            else:
+                del data[i:i + rng.randint(1, 20)]
+        store = ProgressStore(folder)
+        store.path.write_bytes(bytes(data))
+        before = store.read()
+        assert store.record_failure("09.new", ["z"]) == 1 + (
+            before.attempts["09.new"].failed if "09.new" in before.attempts else 0)
+        after = store.read()
+        assert after.problem is None
+        assert set(before.passed) == set(after.passed)
+        assert set(before.attempts) | {"09.new"} == set(after.attempts)
+
+
+def _record_mixed(folder: str, worker: int, count: int) -> None:
+    store = ProgressStore(folder, lock_timeout_s=30)
+    for i in range(count):
+        store.record_failure("00.shared", [f"worker {worker} try {i}"])
+        store.record_failure(f"0{worker}.own", ["no"])
+        if i % 5 == 4:
+            store.record_pass(f"0{worker}.pass_{i}")
+
+
+def test_concurrent_writers_of_failures_and_passes_lose_nothing(tmp_path):
+    ctx = multiprocessing.get_context("fork")
+    workers = [ctx.Process(target=_record_mixed, args=(str(tmp_path), w, 30)) for w in range(4)]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join(120)
+        assert p.exitcode == 0
+    state = ProgressStore(tmp_path).read()
+    assert state.problem is None
+    assert state.attempts["00.shared"].failed == 4 * 30
+    assert all(state.attempts[f"0{w}.own"].failed == 30 for w in range(4))
+    assert set(state.passed) == {f"0{w}.pass_{i}" for w in range(4) for i in range(4, 30, 5)}
+    assert state.attempts["00.shared"].last_feedback[0].endswith("try 29")
