@@ -8,6 +8,8 @@
     medlab datasets list
     medlab datasets info NAME
     medlab datasets fetch NAME [--size N] [--path FILE] | --all
+    medlab class report [PATH ...] [--homes [DIR]] [--out DIR] [--lessons-dir DIR] [--top N]
+    medlab class nbgrader COURSE_DIR [--lesson ID ...] [--points N|ID=N ...] [--from DIR]
     medlab env
     medlab dev link-extension [--prefix DIR]
     medlab --version
@@ -131,6 +133,66 @@ def _cmd_datasets_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_class_report(args: argparse.Namespace) -> int:
+    from medlab.course.catalog import load_catalog
+    from medlab.course.report import find_progress_files, read_class, write_report
+
+    paths = list(args.paths) + ([args.homes] if args.homes else [])
+    if not paths:
+        raise MedlabError("give progress files, folders of them or glob patterns, or --homes "
+                          "(see `medlab class report --help`)")
+    if args.top < 1:
+        raise MedlabError(f"--top should be at least 1, found {args.top}")
+    files, warnings = find_progress_files(paths)
+    report = read_class(files, load_catalog(args.lessons_dir))
+    for line in [*warnings, *report.warnings]:
+        print(f"medlab: warning: {line}", file=sys.stderr)
+    csv_path, html_path = write_report(report, Path(args.out).expanduser(), top=args.top)
+    print(f"Read {len(files)} progress files: {len(report.learners)} learners.")
+    print(f"Wrote {csv_path}")
+    print(f"Wrote {html_path}")
+    return 0
+
+
+def _points_option(values: list[str]) -> tuple[float, dict[str, float]]:
+    """``--points 2 --points 04.cce=3`` -> (2.0, {"04.cce": 3.0})."""
+    from medlab.course.catalog import EXERCISE_ID
+
+    default, per_exercise = 1.0, {}
+    for value in values:
+        exercise_id, _, number = value.rpartition("=")
+        try:
+            points = float(number)
+        except ValueError:
+            points = float("nan")
+        if not points > 0 or points == float("inf") or (
+            exercise_id and not EXERCISE_ID.match(exercise_id)
+        ):
+            raise MedlabError(f"--points {value!r}: expected a number > 0 (every exercise) or "
+                              "NN.name=number (one exercise), e.g. --points 04.cce=2")
+        if exercise_id:
+            per_exercise[exercise_id] = points
+        else:
+            default = points
+    return default, per_exercise
+
+
+def _cmd_class_nbgrader(args: argparse.Namespace) -> int:
+    from medlab.course.nbgrader_export import export_nbgrader
+
+    points, points_for = _points_option(args.points or [])
+    source = Path(args.source).expanduser() if args.source else None
+    out = Path(args.course_dir).expanduser()
+    written = export_nbgrader(out, lessons_dir=source, lessons=args.lesson, points=points,
+                              points_for=points_for, force=args.force)
+    for path in written:
+        print(path)
+    first = written[0].parent.name if written else "NN_topic"
+    print(f"Next: cd {out} && nbgrader generate_assignment {first}  (then collect, "
+          f"`nbgrader autograde {first}` ...; nbgrader: pip install 'medlab[class]')")
+    return 0
+
+
 def _cmd_env(args: argparse.Namespace) -> int:
     import os
     import platform
@@ -230,6 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     ds_fetch.set_defaults(func=_cmd_datasets_fetch)
     ds.set_defaults(func=lambda a: (ds.print_help(), 0)[1])
 
+    _add_class_parser(sub)
+
     env = sub.add_parser("env", help="describe this installation")
     env.set_defaults(func=_cmd_env)
 
@@ -251,6 +315,80 @@ def build_parser() -> argparse.ArgumentParser:
     link.set_defaults(func=_cmd_dev_link_extension)
     dev.set_defaults(func=lambda a: (dev.print_help(), 0)[1])
     return parser
+
+
+def _add_class_parser(sub: argparse._SubParsersAction) -> None:
+    """``medlab class report`` and ``medlab class nbgrader``."""
+    cls = sub.add_parser("class", help="for teachers: the class's progress, nbgrader export")
+    cls_sub = cls.add_subparsers(dest="class_command", metavar="ACTION")
+    report = cls_sub.add_parser(
+        "report",
+        help="the class's progress as a table (CSV) and a page (HTML)",
+        description=(
+            "Read the learners' progress files and write class_report.csv (one row per "
+            "learner and exercise: passed, first pass time, failed checks, last feedback) "
+            "and class_report.html (a chart per lesson of the share of learners who passed "
+            "each exercise, where the class is stuck, lesson completion times, who passed "
+            "what). Files are read without locks while learners work; a file that cannot "
+            "be read or is not a progress file is named in a warning and left out."
+        ),
+        epilog=(
+            "Examples: `medlab class report collected/` (collected/<name>/progress.json "
+            "or collected/<name>.json given as files); `medlab class report --homes` (every "
+            "JupyterHub user's /home/<user>/.local/share/jupyter/medlab/progress.json); "
+            "`medlab class report '/srv/homes/*/.local/share/jupyter/medlab/progress.json'`."
+        ),
+    )
+    report.add_argument(
+        "paths", nargs="*", metavar="PATH",
+        help="a progress file, a folder (its progress.json, */progress.json and JupyterHub "
+             "homes */.local/share/jupyter/medlab/progress.json) or a quoted glob pattern",
+    )
+    report.add_argument(
+        "--homes", nargs="?", const="/home", metavar="DIR",
+        help="read every user's progress under the homes folder DIR (default /home)",
+    )
+    report.add_argument("--out", default=".", metavar="DIR",
+                        help="folder for class_report.csv and .html (default: here)")
+    report.add_argument("--lessons-dir", metavar="DIR",
+                        help="the course's lessons (default: MEDLAB_LESSONS_DIR or the bundled "
+                             "lessons)")
+    report.add_argument("--top", type=int, default=10, metavar="N",
+                        help="how many exercises the stuck list shows (default 10)")
+    report.set_defaults(func=_cmd_class_report)
+
+    nbg = cls_sub.add_parser(
+        "nbgrader",
+        help="turn the lessons into an nbgrader course folder (autograded)",
+        description=(
+            "Write each lesson as nbgrader's source/<lesson>/<lesson>.ipynb under "
+            "COURSE_DIR: every exercise becomes an autograded answer cell (its solution "
+            "between nbgrader's BEGIN/END SOLUTION markers) and a read-only test cell that "
+            "grades it with MedLab's checker, shows MedLab's feedback and returns the "
+            "points (partial credit for checkers made of several parts); every other cell "
+            "is read-only. Also writes COURSE_DIR/nbgrader_config.py when it has none."
+        ),
+        epilog=(
+            "Then, in COURSE_DIR: `nbgrader generate_assignment 00_welcome`, release and "
+            "collect as usual, `nbgrader autograde 00_welcome`. Learners need MedLab "
+            "installed (the test cells import it). MedLab's reference solutions ship with "
+            "MedLab (`solution(...)`): grade practice, not exams."
+        ),
+    )
+    nbg.add_argument("course_dir", metavar="COURSE_DIR", help="the nbgrader course folder")
+    nbg.add_argument("--lesson", action="append", metavar="ID",
+                     help="a lesson to export (00_welcome, or its number: 0); repeat for more "
+                          "(default: every lesson with exercises)")
+    nbg.add_argument("--points", action="append", metavar="N|ID=N",
+                     help="points per exercise (default 1), or for one exercise: "
+                          "--points 04.cce=2; repeatable")
+    nbg.add_argument("--from", dest="source", metavar="LESSONS_DIR",
+                     help="the source lessons (default: MEDLAB_LESSONS_DIR or the bundled "
+                          "lessons)")
+    nbg.add_argument("--force", action="store_true",
+                     help="replace source notebooks that differ from the export (edited ones)")
+    nbg.set_defaults(func=_cmd_class_nbgrader)
+    cls.set_defaults(func=lambda a: (cls.print_help(), 0)[1])
 
 
 def main(argv: list[str] | None = None) -> int:
