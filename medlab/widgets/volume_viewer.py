@@ -28,6 +28,8 @@ from __future__ import annotations
 import importlib.util
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
@@ -84,6 +86,44 @@ def _viewer_host_reachable(timeout: float = 1.5) -> bool:
     t.start()
     t.join(timeout + 0.5)
     return result[0]
+
+
+@contextmanager
+def _captured_displays() -> Iterator[list[dict[str, Any]]]:
+    """Collect what is displayed inside the block as ``Output.outputs`` entries.
+
+    The displays go to a list in the kernel instead of the notebook; printed text is
+    not captured. Updates of earlier displays (``update_display``) are dropped: an
+    ``Output`` widget's outputs cannot be updated by display id.
+    """
+    from IPython import get_ipython
+    from IPython.utils.capture import capture_output
+
+    displays: list[dict[str, Any]] = []
+    if get_ipython() is None:  # plain Python: nothing is displayed anywhere
+        yield displays
+        return
+    with capture_output(stdout=False, stderr=False, display=True) as captured:
+        try:
+            yield displays
+        finally:  # keep what was displayed before an error too
+            displays.extend(
+                {"output_type": "display_data", "data": out.data, "metadata": out.metadata}
+                for out in captured.outputs
+                if not out.update
+            )
+
+
+def _error_output(err: Exception) -> dict[str, Any]:
+    """An ``Output.outputs`` entry showing ``err`` and its traceback."""
+    import traceback
+
+    return {
+        "output_type": "error",
+        "ename": type(err).__name__,
+        "evalue": str(err),
+        "traceback": traceback.format_exception(err),
+    }
 
 
 class VolumeViewer(MedlabWidget):
@@ -328,17 +368,33 @@ class VolumeViewer(MedlabWidget):
         self._start_itk()
 
     def _start_itk(self) -> None:
-        """Create the itkwidgets viewer, with a timer that releases the notebook."""
+        """Create the itkwidgets viewer, with a timer that releases the notebook.
+
+        The viewer's display output is collected in the kernel and handed to
+        :attr:`itk_box` as widget state, never captured with ``with itk_box:``. A
+        ``with`` capture is done by the front end; headless clients such as nbclient
+        (``nbconvert --execute``) mimic it by sending a ``comm_msg`` back on the shell
+        channel for every captured output, and they send it with a blocking shadow of
+        the asyncio socket on which they are awaiting this cell's ``execute_reply``.
+        When the reply has already arrived, that send swallows the socket's
+        edge-triggered wake-up, and the client sits until its cell timeout (minutes)
+        although the reply is there. Setting ``outputs`` makes the client write nothing.
+        """
         import itkwidgets
 
         self.itk_state = "loading"
         self._note(f"loading the itkwidgets 3D viewer (up to {self.itk_timeout:g} s) …")
         self.itk_box.layout.display = None
-        with self.itk_box:
-            kwargs: dict[str, Any] = {"image": self.data}
-            if self.labels is not None:
-                kwargs["label_image"] = self.labels.astype(np.uint8)
-            self.itk_viewer = itkwidgets.view(**kwargs)
+        kwargs: dict[str, Any] = {"image": self.data}
+        if self.labels is not None:
+            kwargs["label_image"] = self.labels.astype(np.uint8)
+        displays: list[dict[str, Any]] = []
+        try:
+            with _captured_displays() as displays:
+                self.itk_viewer = itkwidgets.view(**kwargs)
+        except Exception as err:  # shown in the box; the planes stay and the timer still runs
+            displays.append(_error_output(err))
+        self.itk_box.outputs = tuple(displays)
         self.mode = "itk"
         self._arm_timeout()
 

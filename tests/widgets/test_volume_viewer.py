@@ -3,6 +3,7 @@
 import importlib.util
 import sys
 import time
+import types
 
 import nbformat
 import numpy as np
@@ -140,6 +141,24 @@ def test_timeout_releases_the_cell_queue_only_when_the_viewer_did_not_load(
         assert "did not load" in v.status.value and v.itk_box.layout.display == "none"
 
 
+def test_an_itkwidgets_error_is_shown_in_the_box_and_the_planes_stay(volume, monkeypatch):
+    def broken_view(**kwargs):
+        raise TypeError("MemoryStore is not a valid store")  # as with ngff-zarr 0.50
+
+    fake = types.ModuleType("itkwidgets")
+    fake.view = broken_view
+    monkeypatch.setitem(sys.modules, "itkwidgets", fake)
+    monkeypatch.setattr(vv, "itkwidgets_available", lambda: True)
+    v = VolumeViewer(volume, mode="itk")
+    (error,) = v.itk_box.outputs
+    assert (error["output_type"], error["ename"]) == ("error", "TypeError")
+    assert "MemoryStore" in error["evalue"] and "broken_view" in "".join(error["traceback"])
+    assert v.itk_viewer is None and v.itk_state == "loading"
+    assert decode_png(v.images["axial"].value).shape[2] == 3  # the planes are drawn
+    v._release()  # the timer's call: no viewer to mark ready, back to the planes
+    assert (v.itk_state, v.mode) == ("timed out", "planes")
+
+
 @pytest.mark.parametrize(
     ("args", "kwargs", "message"),
     [
@@ -159,15 +178,32 @@ def test_bad_inputs_raise(args, kwargs, message):
 
 def run_notebook(cells, timeout):
     """Execute cells in a fresh headless kernel; ``timeout`` applies to every cell but the
-    first, which imports the libraries and gets 300 s (a loaded CI machine is slow)."""
+    first, which imports the libraries and gets 300 s (a loaded CI machine is slow).
+
+    Returns the executed notebook, the seconds it took and the types of the messages
+    the client sent on the shell channel.
+    """
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     client = NotebookClient(
         nb, kernel_name="python3",
         timeout_func=lambda cell: 300 if cell is nb.cells[0] else timeout,
     )
+    sent = []
+
+    def record_shell_sends(notebook):
+        channel = client.kc.shell_channel
+        send = channel.send
+
+        def recording_send(msg):
+            sent.append(msg["header"]["msg_type"])
+            send(msg)
+
+        channel.send = recording_send
+
+    client.on_notebook_start = record_shell_sends
     start = time.monotonic()
     client.execute()
-    return nb, time.monotonic() - start
+    return nb, time.monotonic() - start, sent
 
 
 def stream_text(cell):
@@ -175,7 +211,7 @@ def stream_text(cell):
 
 
 def test_auto_mode_in_a_headless_kernel_runs_on_with_outputs_intact():
-    nb, _ = run_notebook(
+    nb, _, _ = run_notebook(
         [
             "import sys, numpy as np\nfrom medlab.widgets import VolumeViewer\n"
             "v = VolumeViewer(np.zeros((6, 6, 6), np.float32))",
@@ -188,12 +224,11 @@ def test_auto_mode_in_a_headless_kernel_runs_on_with_outputs_intact():
     assert stream_text(nb.cells[1]).strip() == f"planes | {state} | False"
 
 
-@pytest.mark.skipif(not HAS_ITK, reason="itkwidgets (medlab[3d]) is not installed")
-def test_explicit_itk_mode_in_a_headless_kernel_is_released_after_the_timeout(tmp_path):
-    # itkwidgets' CellWatcher queues every later cell until the viewer reports ready,
-    # which never happens without a browser; the guard must release the queue.
-    marker = tmp_path / "state.txt"
-    nb, elapsed = run_notebook(
+@pytest.fixture(scope="module")
+def itk_headless_run(tmp_path_factory):
+    """One headless kernel run of ``mode='itk'``, shared by the tests below."""
+    marker = tmp_path_factory.mktemp("itk") / "state.txt"
+    nb, elapsed, sent = run_notebook(
         [
             "import numpy as np\nfrom medlab.widgets import VolumeViewer\n"
             "v = VolumeViewer(np.zeros((6, 6, 6), np.float32), mode='itk', itk_timeout=3)",
@@ -202,11 +237,38 @@ def test_explicit_itk_mode_in_a_headless_kernel_is_released_after_the_timeout(tm
         ],
         timeout=60,  # without the guard the second cell would never finish
     )
+    return nb, elapsed, sent, marker
+
+
+@pytest.mark.skipif(not HAS_ITK, reason="itkwidgets (medlab[3d]) is not installed")
+def test_explicit_itk_mode_in_a_headless_kernel_is_released_after_the_timeout(itk_headless_run):
+    # itkwidgets' CellWatcher queues every later cell until the viewer reports ready,
+    # which never happens without a browser; the guard must release the queue.
+    nb, elapsed, _, marker = itk_headless_run
     assert "mode='itk'" in stream_text(nb.cells[0])
     state, mode, status = marker.read_text().split("|", 2)
     assert (state, mode) == ("timed out", "planes")
     assert "did not load within 3 s" in status
     assert elapsed < 400
+
+
+@pytest.mark.skipif(not HAS_ITK, reason="itkwidgets (medlab[3d]) is not installed")
+def test_itk_mode_makes_a_headless_client_send_nothing_while_it_awaits_a_reply(
+    itk_headless_run,
+):
+    # Regression: the viewer used to be displayed inside ``with itk_box:``. nbclient mimics
+    # that capture by sending a comm_msg on the shell channel per captured output, with a
+    # blocking send on the socket where it awaits the cell's execute_reply; a reply that had
+    # already arrived then lost its wake-up and the run hung until the cell timeout (300 s
+    # for the first cell). Deterministic check: after its start-up kernel_info_request
+    # the client sends nothing but the cells' execute requests.
+    nb, _, sent, _ = itk_headless_run
+    assert [t for t in sent if t != "kernel_info_request"] == ["execute_request"] * len(nb.cells)
+    # ... and the viewer's displays still land in the widget's box (saved widget state)
+    models = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"].values()
+    (box,) = [m["state"] for m in models if m["model_name"] == "OutputModel"]
+    kinds = {mime for out in box["outputs"] for mime in out["data"]}
+    assert {"text/html", "application/javascript"} <= kinds
 
 
 @pytest.mark.slow
