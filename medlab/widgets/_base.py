@@ -114,7 +114,7 @@ class WindowControls:
         import ipywidgets as w
 
         from medlab.preprocess import WINDOWS
-        from medlab.widgets._render import robust_range
+        from medlab.render import robust_range
 
         self._on_change = on_change
         self._busy = False

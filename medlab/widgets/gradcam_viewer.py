@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from medlab.render import encode_png, overlay_heatmap, scale01, to_uint8
 from medlab.widgets._base import MedlabWidget
-from medlab.widgets._render import encode_png, scale01, to_uint8
 
 __all__ = ["GradCAMViewer"]
 
@@ -93,8 +93,6 @@ class GradCAMViewer(MedlabWidget):
 
     def render(self) -> None:
         """Blend the heat map at the current opacity."""
-        from medlab.explain import overlay_heatmap
-
         self.image_widget.value = encode_png(
             overlay_heatmap(self.image, self.heatmap, self.opacity_slider.value)
         )

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from medlab.render import encode_png, scale01, to_uint8
 from medlab.widgets._base import MedlabWidget, as_image
-from medlab.widgets._render import encode_png, scale01, to_uint8
 
 __all__ = ["KernelPlayground"]
 

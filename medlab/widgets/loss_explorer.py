@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from medlab.render import BlitFigure
 from medlab.widgets._base import MedlabWidget
-from medlab.widgets._render import BlitFigure
 
 __all__ = ["LossExplorer"]
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from medlab.render import BlitFigure, display_size, encode_png, scale01, to_rgb, to_uint8
 from medlab.widgets._base import MedlabWidget
-from medlab.widgets._render import BlitFigure, display_size, encode_png, scale01, to_rgb, to_uint8
 
 __all__ = ["ScatterExplorer"]
 

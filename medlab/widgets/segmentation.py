@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from medlab.render import blend, display_size, encode_png, outline, scale01, to_rgb
+from medlab.render import to_uint8 as _to_uint8
 from medlab.widgets._base import MedlabWidget, as_image
-from medlab.widgets._render import blend, display_size, encode_png, outline, scale01, to_rgb
-from medlab.widgets._render import to_uint8 as _to_uint8
 
 __all__ = ["SegmentationOverlay"]
 

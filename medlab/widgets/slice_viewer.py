@@ -6,8 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from medlab.widgets._base import MedlabWidget, WindowControls, as_image
-from medlab.widgets._render import (
+from medlab.render import (
     LABEL_COLORS,
     blend,
     display_size,
@@ -16,6 +15,7 @@ from medlab.widgets._render import (
     to_rgb,
     to_uint8,
 )
+from medlab.widgets._base import MedlabWidget, WindowControls, as_image
 
 __all__ = ["SliceViewer"]
 

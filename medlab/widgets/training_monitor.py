@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from medlab._keras import import_keras
+from medlab.render import figure_png, new_figure
 from medlab.widgets._base import MedlabWidget
-from medlab.widgets._render import figure_png, new_figure
 
 __all__ = ["TrainingMonitor"]
 

@@ -35,8 +35,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from medlab.render import LABEL_COLORS, blend, display_size, encode_png, to_rgb, to_uint8
 from medlab.widgets._base import MedlabWidget, WindowControls, as_image
-from medlab.widgets._render import LABEL_COLORS, blend, display_size, encode_png, to_rgb, to_uint8
 
 __all__ = ["VolumeViewer", "itkwidgets_available"]
 

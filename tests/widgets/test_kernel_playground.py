@@ -5,8 +5,8 @@ import pytest
 from scipy import ndimage
 
 from medlab.preprocess import KERNELS
+from medlab.render import decode_png
 from medlab.widgets import KernelPlayground
-from medlab.widgets._render import decode_png
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from scipy import ndimage
 keras = pytest.importorskip("keras")
 
 from medlab import explain  # noqa: E402
+from medlab.render import decode_png  # noqa: E402
 from medlab.widgets import FeatureMapExplorer, GradCAMViewer, TrainingMonitor  # noqa: E402
 from medlab.widgets import training_monitor as tm  # noqa: E402
-from medlab.widgets._render import decode_png  # noqa: E402
 
 SOBEL = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], np.float32)
 BOX = np.full((3, 3), 1 / 9, np.float32)

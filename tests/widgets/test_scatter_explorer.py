@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from medlab.widgets._render import decode_png
+from medlab.render import decode_png
 from medlab.widgets.scatter_explorer import ScatterExplorer
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from medlab import metrics
+from medlab.render import decode_png, outline
 from medlab.widgets import SegmentationOverlay
-from medlab.widgets._render import decode_png, outline
 
 
 def hand_dice(a, b):

@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from medlab.render import decode_png
 from medlab.widgets import SliceViewer
-from medlab.widgets._render import decode_png
 
 
 def reference_gray(hu, center, width):

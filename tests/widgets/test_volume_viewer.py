@@ -11,9 +11,9 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError
 
+from medlab.render import decode_png
 from medlab.widgets import VolumeViewer
 from medlab.widgets import volume_viewer as vv
-from medlab.widgets._render import decode_png
 
 HAS_ITK = importlib.util.find_spec("itkwidgets") is not None
 

@@ -1,16 +1,20 @@
-"""The shared NumPy → PNG rendering pipeline."""
+"""medlab.render: the NumPy drawing pipeline shared by explain, the widgets and the lessons."""
 
 import numpy as np
 import pytest
 
-from medlab.widgets._render import (
+from medlab.render import (
     blend,
     decode_png,
     display_size,
     encode_png,
+    jet,
     montage,
     outline,
+    overlay_heatmap,
     parse_color,
+    scale01,
+    to_rgb,
     to_uint8,
 )
 
@@ -78,6 +82,76 @@ def test_png_encoder_matches_pillow_decoding_for_rgba_and_rejects_other_shapes()
     assert np.array_equal(decode_png(encode_png(img)), img)
     with pytest.raises(ValueError, match="encode_png"):
         encode_png(np.zeros((2, 2, 2), np.uint8))
+
+
+def test_jet_channels_are_the_trapezoids_of_the_classic_map():
+    # hand-worked: channel = clip(1.5 - |4 (v - c)|, 0, 1), c = 0.75 red, 0.5 green, 0.25 blue
+    v = np.array([0.125, 0.375, 0.625, 0.875])
+    expected = [
+        [0, 0, 255],  # blue plateau: 1.5 - 0.5 = 1
+        [0, 255, 255],  # cyan: green 1.5 - 0.5, blue 1.5 - 0.5
+        [255, 255, 0],  # yellow
+        [255, 0, 0],  # red plateau
+    ]
+    assert jet(v).tolist() == expected
+    assert jet(np.array([[-1.0, 2.0]])).shape == (1, 2, 3)  # clipped, any shape
+    assert jet(np.array([-1.0, 2.0])).tolist() == jet(np.array([0.0, 1.0])).tolist()
+
+
+def test_overlay_heatmap_blends_jet_over_the_min_max_grey_image():
+    rng = np.random.default_rng(3)
+    image = rng.uniform(-100, 300, (5, 6))
+    heat = rng.uniform(0, 1, (5, 6))
+    grey = (image - image.min()) / (image.max() - image.min()) * 255
+    colours = jet(heat).astype(float)
+    expected = np.clip(np.floor(0.7 * grey[..., None] + 0.3 * colours + 0.5), 0, 255)
+    out = overlay_heatmap(image, heat, alpha=0.3)
+    assert out.dtype == np.uint8 and out.shape == (5, 6, 3)
+    assert np.abs(out.astype(int) - expected).max() <= 1  # float32 rounding at .5
+    rgb = np.stack([image] * 3, axis=2)  # an RGB image is averaged to grey first
+    assert np.array_equal(overlay_heatmap(rgb, heat, 0.3), out)
+    flat = overlay_heatmap(np.full((2, 2), 7.0), np.zeros((2, 2)), alpha=0.0)
+    assert flat.tolist() == [[[0, 0, 0]] * 2] * 2  # a flat image is black
+    with pytest.raises(ValueError, match="heat map shape"):
+        overlay_heatmap(image, heat[:4])
+
+
+def test_grey_values_reach_rgb_through_scale01_and_to_uint8():
+    img = np.array([[10.0, 20.0], [30.0, np.nan]])
+    assert scale01(img)[0].tolist() == [0.0, 0.5]
+    assert np.isnan(scale01(img)[1, 1])
+    assert to_rgb(to_uint8(scale01(img))).tolist() == [
+        [[0, 0, 0], [128, 128, 128]], [[255, 255, 255], [0, 0, 0]]]
+    assert not scale01(np.full(3, 4.0)).any()  # flat → zeros
+
+
+def test_explain_keeps_its_drawing_names_as_the_render_functions():
+    code = (
+        "import sys\n"
+        "from medlab import explain, render\n"
+        "assert explain.jet is render.jet\n"
+        "assert explain.overlay_heatmap is render.overlay_heatmap\n"
+        "print(sorted(m for m in ('keras', 'tensorflow', 'matplotlib') if m in sys.modules))\n"
+    )
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_render_is_a_core_module_that_imports_no_widgets_or_plotting():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import medlab.render\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('medlab.widgets', 'medlab.course', "
+        "'medlab.server', 'matplotlib', 'ipywidgets', 'PIL'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_image_widgets_import_no_heavy_libraries():
