@@ -15,7 +15,9 @@ A learner is named by the folder that holds the file (a JupyterHub user's home, 
 ``<folder>/<name>/progress.json``) or by a file's own name (``alice.json``); a ``user``
 stored in the file is shown beside it, never instead of it. A file that cannot be read,
 or is not a progress file, is named in :attr:`ClassReport.warnings` and the report goes
-on with the others (and with the entries of a damaged file that can still be used).
+on with the others (and with the entries of a damaged file that can still be used). A
+file reached through a link that leads out of its learner's folder is not read (the
+teacher may run the report as root: one learner's link must not show another's file).
 """
 
 from __future__ import annotations
@@ -238,15 +240,33 @@ def _completion_seconds(state: ProgressState, ids: Sequence[str]) -> float | Non
 # --------------------------------------------------------------------------- finding files
 
 
+def _learner_folder(path: Path) -> Path:
+    """The folder a file belongs to: a home for the JupyterHub layout, else its folder."""
+    parts, tail = path.parts, HOME_PROGRESS.parts
+    if len(parts) > len(tail) and parts[-len(tail):] == tail:
+        return Path(*parts[:-len(tail)])
+    return path.parent
+
+
 def _learner_name(path: Path) -> str:
     """The learner a file belongs to: a home's name, the folder's name, or the file's."""
-    parts = path.parts
-    tail = HOME_PROGRESS.parts
-    if len(parts) > len(tail) and parts[-len(tail):] == tail:
-        return parts[-len(tail) - 1]
-    if path.name == "progress.json" and path.parent.name:
-        return path.parent.name
+    folder = _learner_folder(path)
+    if folder != path.parent or (path.name == "progress.json" and folder.name):
+        return folder.name
     return path.stem
+
+
+def _outside_its_folder(path: Path) -> Path | None:
+    """Where ``path`` really leads when a link takes it out of its learner's folder.
+
+    The report may run with every learner's rights (root on a JupyterHub): a learner's
+    link to another learner's file, or to any other file, is not read.
+    """
+    try:
+        real, folder = path.resolve(), _learner_folder(path).resolve()
+    except (OSError, RuntimeError):  # a link loop
+        return path
+    return None if real.is_relative_to(folder) else real
 
 
 def find_progress_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
@@ -300,6 +320,11 @@ def read_class(files: Iterable[str | Path], lessons: Sequence[Lesson]) -> ClassR
     names: Counter[str] = Counter()
     for given in files:
         path = Path(given)
+        elsewhere = _outside_its_folder(path)
+        if elsewhere is not None:
+            report.warnings.append(f"{str(path)!r}: a link leads out of the learner's folder "
+                                   f"(to {str(elsewhere)!r}); not read, left out of the report")
+            continue
         state = read_progress_file(path)
         usable = bool(state.passed or state.attempts)
         if state.problem is not None:

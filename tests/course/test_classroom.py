@@ -214,6 +214,26 @@ def test_corrupt_and_foreign_files_are_named_and_the_report_goes_on(course, tmp_
     assert (out / "class_report.csv").exists() and (out / "class_report.html").exists()
 
 
+def test_a_link_out_of_a_learners_folder_is_not_read(class_folder, course, tmp_path):
+    # The teacher may run the report as root: a learner's link must not show another's file.
+    (class_folder / "mallory").mkdir()
+    (class_folder / "mallory" / "progress.json").symlink_to(class_folder / "bob" / "progress.json")
+    (class_folder / "eve" / ".local").mkdir(parents=True)
+    (class_folder / "eve" / ".local" / "share").symlink_to(class_folder / "carol" / ".local" / "share")
+    secret = _write(tmp_path / "secret.json", {"passed": {"00.alpha": "2026-11-30T10:00:00Z"}})
+    (class_folder / "zoe").mkdir()
+    (class_folder / "zoe" / "progress.json").symlink_to(secret)
+    (tmp_path / "real_home" / HOME_PROGRESS).parent.mkdir(parents=True)
+    ProgressStore((tmp_path / "real_home" / HOME_PROGRESS).parent).record_pass("00.beta")
+    (class_folder / "linked_home").symlink_to(tmp_path / "real_home")  # a linked home is fine
+    report = read_class(find_progress_files([class_folder])[0], load_catalog(course))
+    assert [lp.learner for lp in report.learners] == [
+        "alice (Alice A)", "bob", "carol", "linked_home"]
+    assert len(report.warnings) == 3
+    assert all("a link leads out of the learner's folder" in w for w in report.warnings)
+    assert any(str(secret) in w for w in report.warnings)
+
+
 def test_homes_option_and_glob_patterns_find_jupyterhub_users(course, tmp_path, capsys):
     homes = tmp_path / "home"
     for user in ("ann", "ben"):
