@@ -9,13 +9,15 @@ a test cell whose result is a number between 0 and its points scores that number
 Scoring
 -------
 - A pass earns every point.
-- A checker made of several parts that are checked one after the other (a
+- A checker made of several parts (a
   :class:`~medlab.course.exercises._declarative.FunctionCheck` with ``then=``: "right for
-  3 classes" then "right for 2"; "right for moderate logits" then "finite for ±1000")
-  earns partial credit: each part is checked again on its own, and each part that passes
-  earns an equal share. A wrong answer never earns every point.
+  3 classes" then "right for 2"; "right for moderate logits" then "finite for ±1000";
+  Dice on masks then on two empty masks) earns an equal share for each part passed
+  before the first part that fails. Parts count in order, as the check itself reads
+  them: a later part refines an earlier one (``return 1.0`` passes Dice's empty-mask
+  part alone, and earns nothing).
 - Any other checker is all or nothing: its lines (type, shape, value) are successive
-  conditions of one answer, not independent results.
+  conditions of one answer, not separate results.
 - Not attempted (the placeholder left in place) earns 0.
 
 Nothing here writes to stderr (nbgrader scores a test cell that does as 0): warnings the
@@ -85,8 +87,9 @@ class Grade:
     points, max_points : float
         Points earned, of ``max_points``.
     parts : tuple of bool
-        For a partly right answer to a checker of several parts, which parts passed
-        (empty otherwise).
+        For a wrong answer to a checker of several parts, the parts checked in order up
+        to the first that failed (``(True, False)``: the first passed, the second did
+        not); empty otherwise.
     result : CheckResult
         The feedback of the whole check, its note saying the score.
     """
@@ -105,6 +108,18 @@ class Grade:
 
     def _repr_html_(self) -> str:
         return self.result._repr_html_()
+
+
+def _parts_in_order(exercise: ExerciseDef, pieces: list[Checker], answer: Any,
+                    time_limit_s: float | None) -> tuple[bool, ...]:
+    """Check the parts one by one up to the first that fails; their verdicts."""
+    verdicts = []
+    for piece in pieces:
+        part = dataclasses.replace(exercise, checker=piece)
+        verdicts.append(_run_checker(part, answer, time_limit_s).status == PASSED)
+        if not verdicts[-1]:
+            break
+    return tuple(verdicts)
 
 
 @contextlib.contextmanager
@@ -157,25 +172,17 @@ def score(
     exercise = get(exercise_id)
     with _quiet():
         result = _run_checker(exercise, answer, time_limit_s)
+        pieces = checker_parts(exercise)
         parts: tuple[bool, ...] = ()
-        if result.status == PASSED:
-            earned = float(points)
-        elif result.status != FAILED:
-            earned = 0.0
-        else:
-            pieces = checker_parts(exercise)
-            if len(pieces) > 1:
-                parts = tuple(
-                    _run_checker(dataclasses.replace(exercise, checker=piece), answer,
-                                 time_limit_s).status == PASSED
-                    for piece in pieces
-                )
-            right = min(sum(parts), len(parts) - 1) if parts else 0  # wrong: never all
-            earned = round(points * right / len(parts), 6) if parts else 0.0
+        earned = float(points) if result.status == PASSED else 0.0
+        if result.status == FAILED and len(pieces) > 1:
+            parts = _parts_in_order(exercise, pieces, answer, time_limit_s)
+            right = min(sum(parts), len(pieces) - 1)  # a wrong answer never earns all
+            earned = round(points * right / len(pieces), 6)
     line = f"Score: {earned:g} of {_points_text(points)}"
     if parts:
         verdicts = ", ".join(f"part {i} {'✔' if ok else '✘'}" for i, ok in enumerate(parts, 1))
-        line += f" ({sum(parts)} of {len(parts)} parts of the check right: {verdicts})"
+        line += f" ({sum(parts)} of {len(pieces)} parts of the check right: {verdicts})"
     note = " ".join(text for text in (result.note, f"{line}.") if text)
     return Grade(exercise_id, earned, float(points), parts,
                  dataclasses.replace(result, note=note))

@@ -309,7 +309,7 @@ def _cce_hard_coded_k(y, p):  # right for 3 classes, fails for 2
                     + y[:, 2] * np.log(p[:, 2]))
 
 
-def _cce_two_classes_only(y, p):  # wrong for 3 classes, right for 2 (binary CE)
+def _cce_two_classes_only(y, p):  # wrong for 3 classes, right for 2 (binary CE) only
     return -np.mean(y[:, 1] * np.log(p[:, 1]) + (1 - y[:, 1]) * np.log(1 - p[:, 1]))
 
 
@@ -332,15 +332,27 @@ def test_only_checkers_with_then_chains_have_several_parts():
 @pytest.mark.parametrize(("answer", "points", "earned", "parts"), [
     (_cce_right, 2, 2.0, ()),
     (_cce_hard_coded_k, 2, 1.0, (True, False)),
-    (_cce_two_classes_only, 2, 1.0, (False, True)),  # each part is checked on its own
-    (lambda y, p: 0.0, 2, 0.0, (False, False)),
+    (_cce_two_classes_only, 2, 0.0, (False,)),  # a part counts once the parts before it pass
+    (lambda y, p: 0.0, 2, 0.0, (False,)),
     (None, 2, 0.0, ()),  # not attempted
-    (3, 4, 0.0, (False, False)),
+    (3, 4, 0.0, (False,)),
 ])
 def test_partial_credit_per_part_of_the_check(answer, points, earned, parts):
     result = score("04.cce", answer, points=points)
     assert (result.points, result.max_points, result.parts) == (earned, points, parts)
     assert f"Score: {earned:g} of {points} points" in str(result)
+
+
+def test_a_later_part_alone_earns_nothing():
+    # Dice's second part (two empty masks agree: 1.0) passes for a constant 1.0.
+    result = score("07.dice", lambda truth, pred: 1.0)
+    assert (result.points, result.parts) == (0.0, (False,))
+    assert score("07.dice", _dice_ignoring_empty_masks).parts == (True, False)
+    assert score("07.dice", _dice_ignoring_empty_masks).points == 0.5
+
+
+def _dice_ignoring_empty_masks(truth, pred):
+    return 2 * np.sum(truth & pred) / (truth.sum() + pred.sum())  # NaN for two empty masks
 
 
 def test_grade_shows_feedback_returns_the_score_and_writes_nothing_to_stderr(capsys):
