@@ -1,9 +1,15 @@
 """DICOM de-identification after the ideas of DICOM PS3.15 Annex E (teaching subset).
 
 The Basic Application Level Confidentiality Profile of DICOM PS3.15 Annex E lists, for
-every attribute that can identify a person, an action: **X** remove, **Z** replace by an
-empty or dummy value, **D** replace by a dummy value, **U** replace a UID by another,
-consistently, **K** keep. Options modify it; this module applies
+every attribute that can identify a person, an action code (Table E.1-1a): **D** replace by
+a dummy value, **Z** replace by an empty or dummy value, **X** remove, **K** keep, **C**
+clean (replace by values of similar meaning that identify no one), **U** replace a UID by
+another, consistently; and the combined codes **Z/D**, **X/Z**, **X/D**, **X/Z/D** and
+**X/Z/U*** — remove (or empty) unless the object's definition (IOD) requires the attribute,
+then empty it, give it a dummy value, or replace the UIDs in it (Institution Name, for
+example, is X/Z/D). A full implementation looks each attribute's type up in the IOD; this
+teaching subset removes (X) where the code starts with X, which can leave a file that
+lacks an attribute its IOD requires. Options modify the profile; this module applies
 
 - the basic actions for the attributes in :data:`RULES` (names, IDs, addresses,
   institution, device, free-text descriptions, UIDs);
@@ -29,7 +35,9 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import hashlib
+import hmac
 import html
+import uuid
 from typing import Any
 
 __all__ = [
@@ -43,7 +51,8 @@ __all__ = [
     "shift_date",
 ]
 
-#: keyword → action (X remove, Z empty/dummy, U new UID), after PS3.15 Table E.1-1.
+#: keyword → action (X remove, Z empty/dummy, U new UID), after PS3.15 Table E.1-1; the
+#: combined codes of the table that start with X (X/Z, X/D, X/Z/D) are applied as X.
 RULES: dict[str, str] = {
     # the patient
     "PatientName": "Z",
@@ -117,9 +126,12 @@ def _check_salt(salt: Any) -> str:
 def remap_uid(uid: str, salt: str, uid_map: dict[str, str] | None = None) -> str:
     """A new UID for ``uid``: the same input and salt always give the same output.
 
-    The new UID is ``2.25.<decimal integer>`` (a UUID-derived root, PS3.5 B.2) made from the
-    first 128 bits of SHA-256(salt + uid): different inputs practically never collide, and
-    without the secret ``salt`` the original cannot be recovered by hashing known UIDs.
+    The new UID is ``2.25.<decimal integer>``, the root for UIDs derived from a UUID (ISO/IEC
+    9834-8, DICOM PS3.5 B.2): the integer is a UUID's 128 bits, so it must *be* a UUID,
+    variant and version bits included. Here it is a version-4 UUID whose other 122 bits
+    come from HMAC-SHA-256(salt, uid), a keyed hash: different inputs practically never
+    collide, and without the secret ``salt`` nobody can recompute the mapping from UIDs
+    they know.
 
     Parameters
     ----------
@@ -133,14 +145,19 @@ def remap_uid(uid: str, salt: str, uid_map: dict[str, str] | None = None) -> str
     Returns
     -------
     str
-        A valid UID of at most 44 characters.
+        A valid UID of at most 44 characters (``2.25.`` and at most 39 digits).
+
+    Examples
+    --------
+    >>> remap_uid("1.2.3.4", "project-secret")  # doctest: +ELLIPSIS
+    '2.25...'
     """
     _check_salt(salt)
     text = str(uid).strip()
     if not text:
         raise ValueError("uid must be a non-empty UID string, got an empty value")
-    digest = hashlib.sha256((salt + text).encode()).digest()[:16]
-    new = "2.25." + str(int.from_bytes(digest, "big"))
+    digest = hmac.new(salt.encode(), text.encode(), hashlib.sha256).digest()
+    new = "2.25." + str(uuid.UUID(bytes=digest[:16], version=4).int)
     if uid_map is not None:
         uid_map[text] = new
     return new

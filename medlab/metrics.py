@@ -11,7 +11,8 @@ Segmentation (boolean masks of any shape): :func:`dice`, :func:`iou`, and
 
 Calibration (binary probabilities): :func:`calibration_bins` (the reliability diagram's
 table, with the count in each bin), :func:`expected_calibration_error`, and temperature
-scaling, :func:`fit_temperature` on a validation set then :func:`temperature_scale`.
+scaling, :func:`fit_temperature` on a validation set then :func:`temperature_scale`, and
+Platt scaling (temperature and bias), :func:`fit_platt_scaling`.
 
 Every metric has a defined answer when its denominator is zero: two empty masks
 agree perfectly (Dice = IoU = 1 by default, set by ``empty=``); a rate with no
@@ -33,6 +34,7 @@ __all__ = [
     "confusion_matrix",
     "dice",
     "expected_calibration_error",
+    "fit_platt_scaling",
     "fit_temperature",
     "hausdorff_distance_mm",
     "iou",
@@ -513,9 +515,9 @@ def _logits(prob: np.ndarray) -> np.ndarray:
 
 
 def temperature_scale(
-    scores: ArrayLike, temperature: float, *, from_logits: bool = False
+    scores: ArrayLike, temperature: float, *, bias: float = 0.0, from_logits: bool = False
 ) -> np.ndarray:
-    """Probabilities sigmoid(logit / T): T > 1 softens over-confident predictions.
+    """Probabilities sigmoid(logit / T + b): T > 1 softens over-confident predictions.
 
     Parameters
     ----------
@@ -525,6 +527,9 @@ def temperature_scale(
     temperature : float
         Positive; 1 leaves the probabilities unchanged. Dividing every logit by the same
         T keeps their order, so the ROC curve and the AUC do not change.
+    bias : float
+        Added to every scaled logit (0 for temperature scaling; Platt scaling fits it,
+        :func:`fit_platt_scaling`). It moves all predictions up or down, order kept.
 
     Returns
     -------
@@ -534,9 +539,24 @@ def temperature_scale(
     t = float(temperature)
     if not np.isfinite(t) or t <= 0:
         raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+    if not np.isfinite(float(bias)):
+        raise ValueError(f"bias must be a finite number, got {bias!r}")
     s = np.asarray(scores, dtype=np.float64)
     z = s if from_logits else _logits(s)
-    return 1.0 / (1.0 + np.exp(-z / t))
+    return 1.0 / (1.0 + np.exp(-(z / t + float(bias))))
+
+
+def _validation_logits(y_true, scores, from_logits: bool) -> tuple[np.ndarray, np.ndarray]:
+    t = _binary_labels(y_true, "y_true")
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    if s.shape != t.shape:
+        raise ValueError(f"y_true and scores differ in length: {t.size} and {s.size}")
+    if not from_logits:
+        _probabilities(t, s, "scores")
+    z = s if from_logits else _logits(s)
+    if not np.all(np.isfinite(z)):
+        raise ValueError("scores contain NaN or infinite values")
+    return t, z
 
 
 def fit_temperature(y_true: ArrayLike, scores: ArrayLike, *, from_logits: bool = False) -> float:
@@ -567,15 +587,7 @@ def fit_temperature(y_true: ArrayLike, scores: ArrayLike, *, from_logits: bool =
     """
     from scipy.optimize import brentq
 
-    t = _binary_labels(y_true, "y_true")
-    s = np.asarray(scores, dtype=np.float64).ravel()
-    if s.shape != t.shape:
-        raise ValueError(f"y_true and scores differ in length: {t.size} and {s.size}")
-    if not from_logits:
-        _probabilities(t, s, "scores")
-    z = s if from_logits else _logits(s)
-    if not np.all(np.isfinite(z)):
-        raise ValueError("scores contain NaN or infinite values")
+    t, z = _validation_logits(y_true, scores, from_logits)
 
     def slope(k: float) -> float:
         """d/dk of the mean log-loss of sigmoid(k · z): increasing in k (the loss is convex)."""
@@ -587,3 +599,61 @@ def fit_temperature(y_true: ArrayLike, scores: ArrayLike, *, from_logits: bool =
     if slope(high) <= 0:
         return 0.01
     return float(1.0 / brentq(slope, low, high, xtol=1e-14, rtol=1e-14, maxiter=200))
+
+
+def fit_platt_scaling(
+    y_true: ArrayLike, scores: ArrayLike, *, from_logits: bool = False
+) -> tuple[float, float]:
+    """Temperature and bias of Platt scaling, sigmoid(logit / T + b), by maximum likelihood.
+
+    Temperature scaling (:func:`fit_temperature`) can only spread predictions out or pull
+    them in around probability 0.5; when a model's predictions are all too high or too low
+    (its logit 0 is not where the odds are even), the bias b moves them back. Fit on a
+    validation set, apply with ``temperature_scale(scores, T, bias=b)``. It is a logistic
+    regression of the labels on the logits (Platt, 1999), solved by Newton's method.
+
+    Returns
+    -------
+    (float, float)
+        T (positive) and b.
+
+    Raises
+    ------
+    ValueError
+        If the scores rank the validation set backwards (no positive T fits), or separate
+        its classes perfectly (the likelihood has no finite maximum).
+
+    References
+    ----------
+    J. Platt, Probabilistic outputs for support vector machines and comparisons to
+    regularized likelihood methods, in Advances in Large Margin Classifiers (1999).
+    """
+    t, z = _validation_logits(y_true, scores, from_logits)
+    if t.min(initial=1) == t.max(initial=0):
+        raise ValueError("Platt scaling needs both classes in y_true; found only one")
+    if z[t == 0].max() < z[t == 1].min():
+        raise ValueError("the scores separate the two classes perfectly: Platt scaling has no "
+                         "finite fit (use fit_temperature, which is bounded)")
+    features = np.column_stack([z, np.ones_like(z)])
+    sign = 2.0 * t - 1.0
+
+    def loss(w: np.ndarray) -> float:
+        return float(np.mean(np.logaddexp(0.0, -sign * (features @ w))))
+
+    w = np.array([1.0, 0.0])  # slope 1/T and bias: start from the model as it is
+    for _ in range(100):
+        p = 0.5 * (1.0 + np.tanh(0.5 * (features @ w)))
+        gradient = features.T @ (p - t) / t.size
+        hessian = (features * (p * (1 - p))[:, None]).T @ features / t.size
+        step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
+        while loss(w - step) > loss(w) + 1e-15 and np.abs(step).max() > 1e-12:
+            step /= 2  # backtracking keeps every Newton step downhill
+        w = w - step
+        if np.abs(step).max() < 1e-11:
+            break
+    else:
+        raise ValueError("Newton's method did not converge in 100 steps")  # pragma: no cover
+    if w[0] <= 0:
+        raise ValueError("the scores rank the validation set backwards (fitted slope "
+                         f"{w[0]:.3g} <= 0): recalibration cannot fix that")
+    return float(1.0 / w[0]), float(w[1])

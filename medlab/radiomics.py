@@ -249,13 +249,30 @@ def _pairs(levels: np.ndarray, offset: tuple[int, ...]) -> tuple[np.ndarray, np.
     return a[both], b[both]
 
 
-def glcm(image: Any, mask: Any, *, bin_width: float = 25.0) -> dict[str, float]:
+def glcm(
+    image: Any,
+    mask: Any,
+    *,
+    bin_width: float = 25.0,
+    offsets: Sequence[Sequence[int]] | None = None,
+) -> dict[str, float]:
     """Grey-level co-occurrence features inside ``mask``, averaged over directions.
 
     For each direction of :func:`directions` (13 in 3D, 4 in 2D) the symmetric GLCM
     counts the pairs of neighbouring region voxels (distance 1) with grey levels (i, j)
     (:func:`discretise`); normalised to probabilities p(i, j), it gives each feature;
     the features are averaged over the directions that have pairs (pyradiomics' default).
+
+    Parameters
+    ----------
+    image, mask : array_like
+        2D or 3D image and a boolean mask of the same shape.
+    bin_width : float
+        Grey-level bin width (:func:`discretise`), in the image's units.
+    offsets : sequence of int tuples, optional
+        Only these neighbour offsets (e.g. the 4 in-plane ones of a CT volume, whose
+        neighbours are 0.6 mm apart in-plane and 5 mm apart across slices); all of
+        :func:`directions` by default.
 
     Returns
     -------
@@ -273,8 +290,13 @@ def glcm(image: Any, mask: Any, *, bin_width: float = 25.0) -> dict[str, float]:
     levels[m[box]] = discretise(img[m], bin_width)
     n = int(levels.max()) + 1
     i, j = np.meshgrid(np.arange(n, dtype=float), np.arange(n, dtype=float), indexing="ij")
+    chosen = directions(img.ndim)
+    if offsets is not None:
+        chosen = [tuple(int(k) for k in d) for d in offsets]
+    if not chosen or any(len(d) != img.ndim or not any(d) for d in chosen):
+        raise ValueError(f"offsets must be non-zero tuples of {img.ndim} integers, got {offsets!r}")
     per_direction = []
-    for offset in directions(img.ndim):
+    for offset in chosen:
         a, b = _pairs(levels, offset)
         if a.size == 0:
             continue

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import io
+import uuid
 
 import pydicom
 import pytest
@@ -47,6 +50,31 @@ def test_remap_uid_is_consistent_valid_and_salted():
         de.remap_uid(uid, "short")
     with pytest.raises(ValueError, match="non-empty"):
         de.remap_uid("", SALT)
+
+
+def _is_uuid_derived(uid: str) -> bool:
+    """A 2.25 UID is the decimal value of a UUID: 128 bits, RFC 4122 variant, a version."""
+    number = int(uid.removeprefix("2.25."))
+    if not uid.startswith("2.25.") or number >= 2**128:
+        return False
+    as_uuid = uuid.UUID(int=number)
+    return as_uuid.variant == uuid.RFC_4122 and as_uuid.version in range(1, 9)
+
+
+def test_remap_uid_is_a_uuid_from_a_keyed_hash():
+    uids = [f"1.2.840.113619.2.55.3.{k}" for k in range(50)]
+    for uid in uids:
+        new = de.remap_uid(uid, SALT)
+        assert _is_uuid_derived(new), new
+        assert uuid.UUID(int=int(new[5:])).version == 4
+        # the UUID's bits come from HMAC-SHA-256(salt, uid), not from a hash of salt + uid
+        keyed = hmac.new(SALT.encode(), uid.encode(), hashlib.sha256).digest()[:16]
+        assert new == f"2.25.{uuid.UUID(bytes=keyed, version=4).int}"
+        assert len(new) <= 44 and pydicom.uid.UID(new).is_valid
+    # the former construction, a truncated salted SHA-256, is mostly no UUID at all
+    truncated = [int.from_bytes(hashlib.sha256((SALT + u).encode()).digest()[:16], "big")
+                 for u in uids]
+    assert sum(not _is_uuid_derived(f"2.25.{n}") for n in truncated) > 30
 
 
 def test_deidentify_removes_replaces_and_keeps(ct):

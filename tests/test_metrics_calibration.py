@@ -75,6 +75,32 @@ def test_temperature_fitted_on_validation_lowers_ece_on_test_and_keeps_the_auc()
     assert metrics.fit_temperature(y_u, p_u) < 0.6
 
 
+def test_platt_scaling_equals_logistic_regression_with_intercept_and_fixes_a_bias():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(6)
+    z = rng.normal(0, 1.5, 3000)
+    y = (rng.random(3000) < 1 / (1 + np.exp(-z))).astype(int)
+    scores = 0.5 * z + 1.0  # under-confident and every prediction too high
+    temperature, bias = metrics.fit_platt_scaling(y, scores, from_logits=True)
+    lr = LogisticRegression(C=np.inf, tol=1e-12, max_iter=1000).fit(scores[:, None], y)
+    assert 1 / temperature == pytest.approx(lr.coef_[0, 0], rel=1e-6)
+    assert bias == pytest.approx(lr.intercept_[0], abs=1e-6)
+    assert temperature == pytest.approx(0.5, rel=0.1) and bias == pytest.approx(-2.0, abs=0.25)
+    p = 1 / (1 + np.exp(-scores))
+    platt = metrics.temperature_scale(p, temperature, bias=bias)
+    alone = metrics.temperature_scale(p, metrics.fit_temperature(y, p))
+    ece = metrics.expected_calibration_error
+    assert ece(y, platt) < 0.03 < ece(y, alone) < ece(y, p)  # a bias needs the second number
+    assert metrics.roc_auc(y, platt) == pytest.approx(metrics.roc_auc(y, p))
+    with pytest.raises(ValueError, match="separate"):
+        metrics.fit_platt_scaling([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9])
+    with pytest.raises(ValueError, match="backwards"):
+        metrics.fit_platt_scaling(y, -scores, from_logits=True)
+    with pytest.raises(ValueError, match="both classes"):
+        metrics.fit_platt_scaling([1, 1, 1], [0.2, 0.5, 0.9])
+
+
 def test_temperature_scale_by_hand_and_float32_extremes():
     assert metrics.temperature_scale([0.5], 3.0)[0] == 0.5
     z = 2.0
@@ -82,6 +108,7 @@ def test_temperature_scale_by_hand_and_float32_extremes():
     assert metrics.temperature_scale([p], 2.0)[0] == pytest.approx(1 / (1 + np.exp(-1.0)))
     assert metrics.temperature_scale([z], 2.0, from_logits=True)[0] == pytest.approx(
         1 / (1 + np.exp(-1.0)))
+    assert metrics.temperature_scale([z], 2.0, bias=-1.0, from_logits=True)[0] == 0.5
     extremes = metrics.temperature_scale(np.array([0.0, 1.0], np.float32), 2.0)
     assert np.all(np.isfinite(extremes)) and 0 < extremes[0] < 0.01 and extremes[1] > 0.99
     assert np.isfinite(metrics.fit_temperature([0, 1, 1], np.array([0.0, 1.0, 1.0], np.float32)))

@@ -94,6 +94,20 @@ def test_glcm_counts_only_pairs_inside_the_mask():
         radiomics.glcm(np.ones((3, 3)), lone)
 
 
+def test_glcm_over_chosen_offsets_splits_the_average():
+    rng = np.random.default_rng(3)
+    image = rng.normal(0, 60, (6, 15, 15)).cumsum(axis=0)  # smooth across slices
+    mask = np.ones(image.shape, bool)
+    every = radiomics.glcm(image, mask)["Contrast"]
+    in_plane = [d for d in radiomics.directions(3) if d[0] == 0]
+    across = [d for d in radiomics.directions(3) if d[0] != 0]
+    a = radiomics.glcm(image, mask, offsets=in_plane)["Contrast"]
+    b = radiomics.glcm(image, mask, offsets=across)["Contrast"]
+    assert every == pytest.approx((4 * a + 9 * b) / 13)
+    with pytest.raises(ValueError, match="offsets"):
+        radiomics.glcm(image, mask, offsets=[(0, 1)])
+
+
 def test_directions_are_the_half_neighbourhood():
     assert len(radiomics.directions(3)) == 13 and len(radiomics.directions(2)) == 4
     three = set(radiomics.directions(3))

@@ -15,8 +15,11 @@ from medlab.course import evaluate, solution
 def _reference(exercise_id: str, name: str):
     import datetime
     import hashlib
+    import hmac
+    import uuid
 
-    namespace = {"np": np, "ndimage": ndimage, "datetime": datetime, "hashlib": hashlib}
+    namespace = {"np": np, "ndimage": ndimage, "datetime": datetime, "hashlib": hashlib,
+                 "hmac": hmac, "uuid": uuid}
     exec(solution(exercise_id).code, namespace)
     return namespace[name]
 
@@ -146,21 +149,40 @@ def test_cohens_d_reference_agrees_with_t_statistic_and_mistakes():
 
 def test_uid_remap_reference_is_valid_for_pydicom_and_mistakes():
     import hashlib
+    import hmac
+    import uuid
 
     import pydicom
+
+    from medlab.deidentify import remap_uid
 
     fn = _reference("10.uid_remap", "new_uid")
     uid = "1.3.6.1.4.1.5962.1.2.1.20040119072730.12322"
     assert pydicom.uid.UID(fn(uid, "s3cret-salt")).is_valid
     assert fn(uid, "s3cret-salt") == fn(uid, "s3cret-salt") != fn(uid, "other-salt")
+    assert fn(uid, "s3cret-salt") == remap_uid(uid, "s3cret-salt")  # the library's mapping
+    new = uuid.UUID(int=int(fn(uid, "s3cret-salt")[5:]))
+    assert new.version == 4 and new.variant == uuid.RFC_4122  # a real UUID under 2.25
     assert evaluate("10.uid_remap", fn).passed
     failed_with("10.uid_remap", lambda uid, salt: "1.2.3." + uid, "contains")
     failed_with("10.uid_remap", lambda uid, salt: "2.25.1", "different UIDs")
-    failed_with("10.uid_remap",
-                 lambda uid, salt: "2.25." + str(int(hashlib.sha256(uid.encode()).hexdigest(), 16)
-                                                 % 10**30), "salt")
+
+    def unsalted(uid, salt):
+        return "2.25." + str(uuid.UUID(bytes=hashlib.sha256(uid.encode()).digest()[:16],
+                                       version=4).int)
+
+    failed_with("10.uid_remap", unsalted, "salt")
     failed_with("10.uid_remap", lambda uid, salt: "2.25.0" + str(abs(hash((uid, salt))))[:20]
                  + "7", "not a valid UID")
+
+    def truncated_hash(uid, salt):  # 128 bits of a salted hash are no UUID
+        digest = hmac.new(salt.encode(), uid.encode(), hashlib.sha256).digest()[:16]
+        return "2.25." + str(int.from_bytes(digest, "big"))
+
+    failed_with("10.uid_remap", truncated_hash, "UUID")
+    # under a root of one's own (2.999 is the arc for examples) any number is fine
+    assert evaluate("10.uid_remap", lambda uid, salt: "2.999." + str(int.from_bytes(
+        hmac.new(salt.encode(), uid.encode(), hashlib.sha256).digest()[:12], "big"))).passed
     counter = iter(range(100))
     failed_with("10.uid_remap", lambda uid, salt: f"2.25.{next(counter) + 1}", "same UID")
     failed_with("10.uid_remap", lambda uid, salt: 25, "string")

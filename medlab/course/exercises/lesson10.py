@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import uuid
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,15 @@ _UIDS = [
     "1.3.6.1.4.1.5962.1.3.1.1.20040119072730.12323",  # differs in the last digit
 ]
 _UID_RE = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
+
+
+def _is_uuid_number(digits: str) -> bool:
+    """The decimal digits after 2.25. are a UUID: < 2**128, RFC 4122 variant, a version."""
+    number = int(digits)
+    if number >= 2**128:
+        return False
+    as_uuid = uuid.UUID(int=number)
+    return as_uuid.variant == uuid.RFC_4122 and as_uuid.version in range(1, 9)
 
 
 def check_uid_remap(answer: Any) -> list[Item]:
@@ -60,6 +70,14 @@ def check_uid_remap(answer: Any) -> list[Item]:
             ]
         if old in new or old.split(".")[-1] in new.split("."):
             return [*items, Item(False, "the new UID still contains (part of) the original one")]
+        if new.startswith("2.25.") and not _is_uuid_number(new[5:]):
+            return [
+                *items,
+                Item(False, f"{new[:20]}… uses the root 2.25, which is for UUIDs: the number "
+                            "must be a UUID's 128 bits with its version and variant bits set "
+                            "(ISO/IEC 9834-8), not any 128-bit hash; uuid.UUID(bytes=..., "
+                            "version=4).int makes one from 16 bytes"),
+            ]
     items.append(Item(True, "valid DICOM UIDs that do not contain the originals"))
     other, error = call_safely(answer, "new_uid", _UIDS[0], "another-secret-2")
     if error:
@@ -152,17 +170,18 @@ EXERCISES = (
         title="A consistent UID remapping",
         checker=check_uid_remap,
         hints=(
-            "A hash function gives the same output for the same input and different outputs "
-            "for different inputs; mixing in a secret salt stops others recomputing it.",
-            "hashlib.sha256((salt + uid).encode()).digest() gives 32 bytes; "
-            "int.from_bytes(...) turns bytes into an integer.",
-            "A UID under the root 2.25 is '2.25.' followed by a decimal integer of at most 128 "
-            "bits: use the first 16 bytes of the hash.",
+            "A keyed hash (HMAC) gives the same output for the same input and key, different "
+            "outputs for different inputs, and cannot be recomputed without the secret key: "
+            "use the salt as the key.",
+            "hmac.new(salt.encode(), uid.encode(), hashlib.sha256).digest() gives 32 bytes.",
+            "A UID under the root 2.25 is '2.25.' followed by a UUID written as one decimal "
+            "integer: uuid.UUID(bytes=digest[:16], version=4) makes a UUID from 16 bytes (it "
+            "sets the version and variant bits), and .int is its integer.",
         ),
         solution=(
             "def new_uid(uid, salt):\n"
-            "    digest = hashlib.sha256((salt + uid).encode()).digest()[:16]\n"
-            "    return \"2.25.\" + str(int.from_bytes(digest, \"big\"))\n"
+            "    digest = hmac.new(salt.encode(), uid.encode(), hashlib.sha256).digest()\n"
+            "    return \"2.25.\" + str(uuid.UUID(bytes=digest[:16], version=4).int)\n"
         ),
     ),
     ExerciseDef(
