@@ -164,6 +164,30 @@ test('ada opens lesson 00 from the panel and passes 00.hounsfield', async () => 
   fs.mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, 'ada.png') });
 
+  // Ada's kernel has the class settings (class_config.py) and her own progress folder.
+  const settings = await page.evaluate(async () => {
+    const app = (window as any).jupyterapp;
+    const kernel = app.shell.currentWidget.sessionContext.session.kernel;
+    let text = '';
+    const future = kernel.requestExecute({
+      code:
+        'from medlab.config import config\n' +
+        'print(config.fast, config.data_dir, config.progress_dir, sep="|")'
+    });
+    future.onIOPub = (msg: any) => {
+      if (msg.header.msg_type === 'stream') {
+        text += msg.content.text;
+      }
+    };
+    await future.done;
+    return text.trim().split('|');
+  });
+  expect(settings).toEqual([
+    'True',
+    path.join(tmp, 'class-data'),
+    path.dirname(progressFile('ada'))
+  ]);
+
   const passed = await passedOf('ada', 'ada');
   expect(Object.keys(passed)).toEqual(['00.hounsfield']);
   // Recorded in ada's own progress file, found from her HOME.

@@ -59,6 +59,9 @@ finish() {
       echo "[hub] ---- the hub's log (last 300 lines) ----"
       tail -n 300 "$TMP/hub.log" || true
       echo "[hub] ---- end of the hub's log ----"
+    else
+      grep -E "MedLab server extension loaded|Culling kernels|User .* took .* seconds to start" \
+        "$TMP/hub.log" | sed 's/^/[hub] log: /' || true
     fi
     "$PY" processes.py stop "$TMP" "$HUB_PID" || status=1
   fi
@@ -81,7 +84,7 @@ export MEDLAB_HUB_TMP="$TMP" MEDLAB_HUB_PORT="$HUB_PORT" MEDLAB_HUB_API_PORT="$H
 export MEDLAB_HUB_PROXY_API_PORT="$PROXY_API_PORT"
 export MEDLAB_HUB_PASSWORD="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(16))')"
 export CONFIGPROXY_AUTH_TOKEN="$("$PY" -c 'import secrets; print(secrets.token_hex(32))')"
-mkdir -p "$TMP/homes" "$ROOT/tests/artifacts/hub"
+mkdir -p "$TMP/homes" "$TMP/class-data" "$ROOT/tests/artifacts/hub"
 # No "get notified about news?" toast over the learners' screenshots.
 for learner in ada ben; do
   settings="$TMP/homes/$learner/.jupyter/lab/user-settings/@jupyterlab/apputils-extension"
