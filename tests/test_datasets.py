@@ -268,29 +268,38 @@ def test_dataset_is_a_read_only_mapping_with_attribute_access():
 
 # --------------------------------------------------------------------------- synthetic X-ray
 
+XRAY_STYLES = ["blobs", "radiograph"]
 
-def test_synthetic_chest_xray_shapes_types_and_labelling():
-    ds = datasets.load("synthetic_chest_xray", n=200, seed=3)
+
+@pytest.mark.parametrize("style", XRAY_STYLES)
+def test_synthetic_chest_xray_shapes_types_and_labelling(style):
+    ds = datasets.load("synthetic_chest_xray", n=200, seed=3, style=style)
     assert ds.synthetic and ds.meta["synthetic"] is True and "SYNTHETIC" in ds.meta["note"]
-    assert "SYNTHETIC" in repr(ds)
+    assert "SYNTHETIC" in repr(ds) and ds.meta["style"] == style
     sizes = {"train": 140, "val": 30, "test": 30}
     for split, m in sizes.items():
         x, y, mask = ds[f"x_{split}"], ds[f"y_{split}"], ds[f"mask_{split}"]
+        lungs = ds[f"lungs_{split}"]
         assert x.shape == (m, 64, 64, 1) and x.dtype == np.float32
         assert 0.0 <= x.min() and x.max() <= 1.0
         assert y.shape == (m,) and set(np.unique(y)) == {0, 1}
         assert mask.shape == (m, 64, 64) and mask.dtype == bool
         assert not mask[y == 0].any()  # normals have no opacity
         assert mask[y == 1].reshape(int(y.sum()), -1).any(axis=1).all()
+        assert lungs.shape == mask.shape and lungs.dtype == bool
+        assert not (mask & ~lungs).any()  # every opacity lies in a lung field
+        assert 0.2 < lungs.mean() < 0.45
 
 
 def test_synthetic_chest_xray_is_deterministic_by_seed():
-    a = datasets.load("synthetic_chest_xray", n=60, seed=7)
-    b = datasets.load("synthetic_chest_xray", n=60, seed=7)
-    c = datasets.load("synthetic_chest_xray", n=60, seed=8)
-    for key in a:
-        np.testing.assert_array_equal(a[key], b[key])
-    assert not np.array_equal(a["x_train"], c["x_train"])
+    for style in XRAY_STYLES:
+        a = datasets.load("synthetic_chest_xray", n=60, seed=7, style=style)
+        b = datasets.load("synthetic_chest_xray", n=60, seed=7, style=style)
+        c = datasets.load("synthetic_chest_xray", n=60, seed=8, style=style)
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key])
+        assert not np.array_equal(a["x_train"], c["x_train"])
+    assert datasets.load("synthetic_chest_xray", n=60, seed=7).meta["style"] == "blobs"
 
 
 @pytest.mark.parametrize("prevalence", [0.5, 0.2])
@@ -308,8 +317,9 @@ def _auc(y, score):
     return float(np.mean(pos > neg) + 0.5 * np.mean(pos == neg))
 
 
-def test_synthetic_chest_xray_is_learnable_but_not_trivial():
-    ds = datasets.load("synthetic_chest_xray", n=800, size=32, seed=1)
+@pytest.mark.parametrize("style", XRAY_STYLES)
+def test_synthetic_chest_xray_is_learnable_but_not_trivial(style):
+    ds = datasets.load("synthetic_chest_xray", n=800, size=32, seed=1, style=style)
     x_all = np.concatenate([ds.x_train, ds.x_val, ds.x_test]).reshape(800, -1).astype(float)
     y_all = np.concatenate([ds.y_train, ds.y_val, ds.y_test])
     # no single global brightness statistic separates the classes ...
@@ -323,6 +333,47 @@ def test_synthetic_chest_xray_is_learnable_but_not_trivial():
     assert _auc(y_all[680:], x_all[680:] @ w) > 0.75
 
 
+def _lung_bottoms(lung: np.ndarray) -> np.ndarray:
+    """For each column of one lung field, the lowest row it reaches."""
+    columns = np.flatnonzero(lung.any(axis=0))
+    return np.array([np.flatnonzero(lung[:, c]).max() for c in columns])
+
+
+def test_radiograph_style_has_diaphragm_domes_and_costophrenic_angles():
+    ds = datasets.load("synthetic_chest_xray", n=300, size=64, seed=2, style="radiograph")
+    dome_rows = []
+    for lungs in ds.lungs_train[ds.y_train == 0]:
+        rows = []
+        for side, half in (("right", lungs[:, :32]), ("left", lungs[:, 32:])):
+            bottom = _lung_bottoms(half)
+            k = max(2, bottom.size // 6)
+            lateral = bottom[:k] if side == "right" else bottom[-k:]  # image left = right lung
+            dome = bottom[bottom.size // 2 - 1 : bottom.size // 2 + 2].min()
+            # the lung reaches lower at its lateral edge than under the dome's top: the
+            # costophrenic recess, where the chest wall meets the diaphragm
+            assert lateral.max() >= dome + 3, f"{side} lung has no costophrenic recess"
+            rows.append(dome)
+        dome_rows.append(rows)
+    right, left = np.array(dome_rows).T
+    assert np.mean(right < left) > 0.8  # the right hemidiaphragm usually sits higher
+
+
+def test_radiograph_style_opacities_are_lobar_segmental_or_multifocal():
+    from scipy import ndimage
+
+    ds = datasets.load("synthetic_chest_xray", n=400, size=64, seed=4, style="radiograph")
+    masks, lungs = ds.mask_train[ds.y_train == 1], ds.lungs_train[ds.y_train == 1]
+    lung_share, multifocal = [], []
+    for mask, lung in zip(masks, lungs, strict=True):
+        half = slice(0, 32) if mask[:, :32].sum() >= mask[:, 32:].sum() else slice(32, 64)
+        lung_share.append(mask[:, half].sum() / lung[:, half].sum())
+        multifocal.append(ndimage.label(mask)[1] >= 2)
+    lung_share = np.array(lung_share)
+    assert np.mean(lung_share > 0.3) > 0.3, "lobar consolidation fills much of a lung"
+    assert np.mean(lung_share < 0.3) > 0.1, "segmental and patchy ones less"
+    assert np.mean(multifocal) > 0.1, "some are multifocal, as bronchopneumonia"
+
+
 @pytest.mark.parametrize(
     "options, match",
     [
@@ -331,6 +382,7 @@ def test_synthetic_chest_xray_is_learnable_but_not_trivial():
         ({"prevalence": 1.5}, "prevalence"),
         ({"split": (0.5, 0.5, 0.5)}, "split"),
         ({"split": (1.0, 0.0)}, "split"),
+        ({"style": "cartoon"}, "style must be one of"),
     ],
 )
 def test_synthetic_chest_xray_rejects_bad_options(options, match):
