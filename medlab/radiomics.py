@@ -351,7 +351,7 @@ def extract(
         "firstorder": first_order(image, mask, bin_width=bin_width,
                                   voxel_array_shift=voxel_array_shift,
                                   voxel_volume=float(np.prod(sp))),
-        "shape": shape(mask, sp),
+        "shape": shape(mask, spacing),
         "glcm": glcm(image, mask, bin_width=bin_width),
     }
     return {f"original_{group}_{name}": value
