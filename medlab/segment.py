@@ -12,6 +12,7 @@ SciPy and scikit-image so that each one can be read and questioned:
 - :func:`mark_lesion` — a lesion marked from one seed point (a click): region growing in an
   intensity window, limited to a radius around the seed and to the lung field, with a
   morphological opening that cuts the thin vessels a tumour touches;
+- :func:`lung_field` — the slice-wise convex hull of both lungs, where a lesion is marked;
 - :func:`chest_regions` — the chest wall and the mediastinum around the lungs, for distances.
 
 Volumes are CT in Hounsfield units, indexed ``(z, y, x)`` (slices feet → head, rows
@@ -30,6 +31,7 @@ __all__ = [
     "airway_mask",
     "body_mask",
     "chest_regions",
+    "lung_field",
     "lung_masks",
     "mark_lesion",
 ]
@@ -345,6 +347,26 @@ def _slice_hulls(mask: np.ndarray) -> np.ndarray:
     return hulls
 
 
+def lung_field(lungs: Any) -> np.ndarray:
+    """The lung field: the convex hull of both lungs in every axial slice.
+
+    It holds the lungs and what lies between and within them on each slice (the
+    mediastinum, a tumour on the lung's edge), and stops at the chest wall: the region
+    :func:`mark_lesion` grows in. Compute it once when marking repeatedly.
+
+    Parameters
+    ----------
+    lungs : array_like of bool
+        Both lungs (:func:`lung_masks`), (z, y, x).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Same shape.
+    """
+    return _slice_hulls(np.asarray(lungs, bool))
+
+
 def chest_regions(lungs: Any, body: Any) -> dict[str, np.ndarray]:
     """The chest wall and the mediastinum around the lungs, from the lung and body masks.
 
@@ -366,7 +388,7 @@ def chest_regions(lungs: Any, body: Any) -> dict[str, np.ndarray]:
     """
     lungs = np.asarray(lungs, bool)
     body = np.asarray(body, bool)
-    hull = _slice_hulls(lungs) & body
+    hull = lung_field(lungs) & body
     return {"hull": hull, "mediastinum": hull & ~lungs, "chest_wall": body & ~hull}
 
 
@@ -404,7 +426,7 @@ def mark_lesion(
     lungs : ndarray of bool, optional
         Both lungs (:func:`lung_masks`); their slice-wise hull is the lung field.
     field : ndarray of bool, optional
-        The lung field itself (``chest_regions(...)["hull"]``), if already computed:
+        The lung field itself (:func:`lung_field`), if already computed:
         faster when marking repeatedly. Without ``lungs`` or ``field`` the growth is
         limited by intensity and radius only.
     threshold_hu : float

@@ -192,3 +192,26 @@ def test_volume_mm3_is_a_thousand_times_volume_ml():
     mask = np.ones((2, 3, 4), bool)
     assert volume_mm3(mask, (2.0, 1.0, 0.5)) == pytest.approx(24.0)
     assert volume_mm3(mask, (2.0, 1.0, 0.5)) == pytest.approx(1000 * volume_ml(mask, (2.0, 1.0, 0.5)))
+
+
+def test_box_around_holds_every_voxel_within_the_margin_and_gives_the_same_distance():
+    from scipy import ndimage
+
+    rng = np.random.default_rng(4)
+    sp = (5.0, 0.7, 0.7)
+    mask = np.zeros((20, 80, 90), bool)
+    mask[9:11, 30:36, 40:47] = True
+    target = rng.random(mask.shape) > 0.999
+    box = measure.box_around(mask, sp, 12.0)
+    near = ndimage.distance_transform_edt(~mask, sampling=sp) <= 12.0
+    inside = np.zeros_like(mask)
+    inside[box] = True
+    assert not (near & ~inside).any()  # nothing within 12 mm is left out
+    assert box[0] == slice(7, 13) and box[1] == slice(13, 53)  # 2 slices, 17 pixels each side
+    whole = measure.distance_to_mask_mm(mask, target, sp)
+    assert whole <= 12.0
+    assert measure.distance_to_mask_mm(mask[box], target[box], sp) == pytest.approx(whole)
+    with pytest.raises(ValueError, match="margin_mm"):
+        measure.box_around(mask, sp, -1.0)
+    with pytest.raises(ValueError, match="empty"):
+        measure.box_around(np.zeros((3, 3), bool), (1.0, 1.0), 1.0)

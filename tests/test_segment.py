@@ -114,3 +114,15 @@ def test_not_a_chest_ct_is_a_clear_error():
     head_like[:, :4] = -1000
     with pytest.raises(ValueError, match="lung-sized air regions"):
         segment.lung_masks(head_like, (5.0, 1.0, 1.0))
+
+
+def test_lung_field_is_the_slice_wise_hull_of_both_lungs():
+    lungs = np.zeros((2, 40, 60), bool)
+    lungs[:, 10:30, 5:20] = True  # right lung
+    lungs[:, 10:30, 40:55] = True  # left lung
+    lungs[1, 10:30, 40:55] = False  # one slice with one lung only
+    field = segment.lung_field(lungs)
+    assert field[0].sum() == 20 * 50 and field[0, 10:30, 5:55].all()  # the gap between is in
+    assert (field[1] == lungs[1]).all()
+    body = np.ones_like(lungs)
+    assert (segment.chest_regions(lungs, body)["hull"] == field).all()

@@ -18,6 +18,8 @@ last expression of a cell::
 ``ThresholdExplorer``       ROC curve with a movable operating point and confusion matrix
 ``ScatterExplorer``         2D embeddings (PCA/t-SNE) of a cohort, linked to its images
 ``open_scan``               any DICOM file/folder, NIfTI or NRRD file in the right viewer
+``LesionMarker``            click a lesion in three planes, correct the marking, measure it
+``ClickableImage``          a PNG image reporting clicks and arrow keys + Enter (anywidget)
 ==========================  ================================================================
 
 Widgets render images in NumPy and send PNG bytes (no matplotlib per update), so a
@@ -30,9 +32,11 @@ from __future__ import annotations
 import importlib
 
 __all__ = [
+    "ClickableImage",
     "FeatureMapExplorer",
     "GradCAMViewer",
     "KernelPlayground",
+    "LesionMarker",
     "LossExplorer",
     "ScatterExplorer",
     "SegmentationOverlay",
@@ -55,6 +59,8 @@ _WHERE = {
     "ThresholdExplorer": "threshold_explorer",
     "ScatterExplorer": "scatter_explorer",
     "open_scan": "scan_viewer",
+    "LesionMarker": "lesion_marker",
+    "ClickableImage": "_clickable",
 }
 
 
