@@ -400,8 +400,8 @@ def ct():
 
 def test_synthetic_chest_ct_shapes_units_and_labelling(ct):
     vol = ct.volume
-    assert vol.shape == (64, 128, 128) and vol.dtype == np.float32
-    assert ct.spacing == (2.5, 1.5, 1.5)
+    assert vol.shape == (128, 128, 128) and vol.dtype == np.float32
+    assert ct.spacing == (2.5, 2.5, 2.5)
     assert ct.synthetic and "SYNTHETIC" in repr(ct) and ct.meta["synthetic"] is True
     outside = ~ct.body
     assert abs(np.median(vol[outside]) + 1000) < 10
@@ -454,6 +454,42 @@ def test_synthetic_chest_ct_masks_agree_with_truth(ct):
             )
         x_side = "right" if t["centre_voxel"][2] < labels.shape[2] / 2 else "left"
         assert t["lung"] == x_side
+
+
+def test_synthetic_chest_ct_is_adult_sized(ct):
+    """Adult total lung capacity is 4-6 L; the former defaults made 0.8 L, a child's."""
+    from medlab import measure
+
+    lungs_l = measure.volume_ml(ct.lungs, ct.spacing) / 1000
+    assert 4.0 < lungs_l < 6.0
+    body = np.argwhere(ct.body[ct.body.shape[0] // 2]) * np.array(ct.spacing[1:])
+    depth_mm, width_mm = np.ptp(body, axis=0) + np.array(ct.spacing[1:])
+    assert 260 < width_mm < 360 and 180 < depth_mm < 260  # an adult chest, in mm
+    child = datasets.load("synthetic_chest_ct", shape=(64, 128, 128), spacing=(2.5, 1.5, 1.5))
+    assert measure.volume_ml(child.lungs, child.spacing) < 1000  # what lesson 08 used to show
+
+
+def test_synthetic_chest_ct_nodules_are_solitary_with_guideline_diameters(ct):
+    """No vessel within 2 mm of a nodule, so the nodule's edge (its truth) is unambiguous;
+    the axial diameters are those of the ellipsoid's central axial section."""
+    from scipy import ndimage
+
+    sp = np.array(ct.spacing)
+    dense = ct.lungs & (ct.volume > -400) & (ct.nodules == 0)
+    for t in ct.truth:
+        nodule = ct.nodules == t["label"]
+        near = ndimage.distance_transform_edt(~nodule, sampling=sp) <= 2.0
+        blurred_rim = ndimage.binary_dilation(nodule, iterations=1)  # the scanner's blur
+        assert not (dense & near & ~blurred_rim).any()
+        _, ay, ax = t["semi_axes_mm"]
+        assert t["long_axis_mm"] == pytest.approx(2 * max(ay, ax))
+        assert t["short_axis_mm"] == pytest.approx(2 * min(ay, ax))
+        assert t["mean_axial_diameter_mm"] == pytest.approx(ay + ax)
+        # the voxelised nodule's central slice has about those diameters, edge to edge
+        from medlab import measure
+
+        measured = measure.axial_diameters_mm(nodule, sp)
+        assert measured["mean_mm"] == pytest.approx(t["mean_axial_diameter_mm"], abs=sp[1])
 
 
 def test_synthetic_chest_ct_is_deterministic_and_configurable():

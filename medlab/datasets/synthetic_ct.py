@@ -59,8 +59,8 @@ def _check_float_tuple(name, value, n):
 
 
 def chest_ct(
-    shape: Sequence[int] = (64, 128, 128),
-    spacing: Sequence[float] = (2.5, 1.5, 1.5),
+    shape: Sequence[int] = (128, 128, 128),
+    spacing: Sequence[float] = (2.5, 2.5, 2.5),
     n_nodules: int = 3,
     radius_mm: Sequence[float] = (3.0, 12.0),
     noise_hu: float = 15.0,
@@ -68,20 +68,26 @@ def chest_ct(
 ) -> Dataset:
     """A synthetic chest CT volume in Hounsfield units with nodules (SYNTHETIC).
 
-    The body fills the field of view (so its size in mm scales with
-    ``shape × spacing``; the default is child-sized, about 17 × 12 cm). It
+    The body fills the field of view, so its size in mm scales with
+    ``shape × spacing``. The default field of view, 320 mm each way, makes an
+    adult: a chest about 29 cm wide and 21 cm deep, lungs of about 4.5 L
+    together (an adult's total lung capacity is 4–6 L; the former default,
+    (64, 128, 128) voxels of (2.5, 1.5, 1.5) mm, made a child's 0.8 L). It
     holds skin and a fat layer, chest-wall muscle, ribs, sternum, spine with
     discs and spinal canal, heart, descending aorta, trachea, two lungs with
     parenchymal texture, a posterior density gradient and vessels, and
-    ``n_nodules`` solid nodules (ellipsoids) inside the lungs. A slight blur
-    (scanner resolution) and Gaussian noise are added.
+    ``n_nodules`` solid nodules (ellipsoids) inside the lungs. The nodules are
+    solitary: vessels stop 3 mm short of them, so that each nodule's edge, and
+    with it its true volume and diameters, is unambiguous (real nodules often
+    touch a vessel). A slight blur (scanner resolution) and Gaussian noise are
+    added.
 
     Parameters
     ----------
     shape : 3 ints, optional
-        Volume shape (z, y, x), default (64, 128, 128); each at least 16.
+        Volume shape (z, y, x), default (128, 128, 128); each at least 16.
     spacing : 3 floats, optional
-        Voxel size in mm (z, y, x), default (2.5, 1.5, 1.5).
+        Voxel size in mm (z, y, x), default (2.5, 2.5, 2.5).
     n_nodules : int, optional
         Number of nodules, 0-10 (default 3).
     radius_mm : 2 floats, optional
@@ -107,7 +113,11 @@ def chest_ct(
         voxel (0, 0, 0)), ``semi_axes_mm``, ``radius_mm`` (equivalent sphere),
         ``volume_ml`` (exact ellipsoid volume), ``voxel_count`` and
         ``voxel_volume_ml`` (voxels in the mask × voxel volume),
-        ``longest_diameter_mm`` (2 × largest semi-axis) and
+        ``longest_diameter_mm`` (2 × largest semi-axis), the axial diameters
+        as guidelines measure them, ``long_axis_mm`` and ``short_axis_mm``
+        (2 × the larger and smaller of the y and x semi-axes: the ellipsoids
+        are aligned with the axes, so the largest axial section is through the
+        centre) and ``mean_axial_diameter_mm`` (their mean), and
         ``distance_to_chest_wall_mm``, ``distance_to_heart_mm`` and
         ``distance_to_aorta_mm`` (from the nearest nodule voxel centre to the
         nearest voxel centre of that structure).
@@ -124,7 +134,7 @@ def chest_ct(
     --------
     >>> ds = chest_ct(seed=1)
     >>> ds["volume"].shape, ds.spacing
-    ((64, 128, 128), (2.5, 1.5, 1.5))
+    ((128, 128, 128), (2.5, 2.5, 2.5))
     """
     from scipy import ndimage
 
@@ -198,9 +208,13 @@ def chest_ct(
         rng, lungs, lungs_right, chest_wall, spacing, int(n_nodules), rmin, rmax, ndimage
     )
     _add_distances(truth, labels, {"heart": heart, "aorta": aorta_3d}, spacing, ndimage)
+    rim = _around_nodules(truth, shape, spacing, 3.0) & vessels  # solitary nodules
+    vol[rim] = np.broadcast_to(parenchyma, shape)[rim]
     vol[labels > 0] = HU["nodule"] + 8.0 * texture[labels > 0]
 
-    vol = ndimage.gaussian_filter(vol, sigma=0.6 / np.asarray(spacing) * min(spacing))
+    # the scanner's blur: 0.6 of the finest voxel side, at most 0.9 mm (a sharp kernel)
+    blur_mm = min(0.6 * min(spacing), 0.9)
+    vol = ndimage.gaussian_filter(vol, sigma=blur_mm / np.asarray(spacing))
     if noise_hu > 0:
         vol += rng.standard_normal(shape, dtype=np.float32) * np.float32(noise_hu)
     bone = np.broadcast_to(ribs | sternum | spine_body | lamina, shape) & ~(
@@ -287,10 +301,29 @@ def _place_nodules(rng, lungs, lungs_right, chest_wall, spacing, n, rmin, rmax, 
                 "voxel_count": count,
                 "voxel_volume_ml": count * voxel_ml,
                 "longest_diameter_mm": float(2 * axes.max()),
+                "long_axis_mm": float(2 * max(axes[1], axes[2])),
+                "short_axis_mm": float(2 * min(axes[1], axes[2])),
+                "mean_axial_diameter_mm": float(axes[1] + axes[2]),
                 "distance_to_chest_wall_mm": float(to_wall_2d[mask.any(axis=0)].min()),
             }
         )
     return labels, truth
+
+
+def _around_nodules(truth, shape, spacing, margin_mm):
+    """Voxels within about ``margin_mm`` of a nodule (each semi-axis grown by the margin)."""
+    near = np.zeros(shape, bool)
+    sp = np.asarray(spacing)
+    for t in truth:
+        centre, axes = np.asarray(t["centre_voxel"]), np.asarray(t["semi_axes_mm"]) + margin_mm
+        half = np.ceil(axes / sp).astype(int) + 1
+        lo = np.maximum(np.floor(centre).astype(int) - half, 0)
+        hi = np.minimum(np.floor(centre).astype(int) + half + 1, shape)
+        grid = np.ogrid[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]]
+        terms = zip(grid, centre, sp, axes, strict=True)
+        inside = sum(((g - c) * s / a) ** 2 for g, c, s, a in terms)
+        near[tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))] |= inside <= 1
+    return near
 
 
 def _ball(centre, radius_mm, sp, shape):
