@@ -108,7 +108,7 @@ def test_the_learner_cannot_change_the_checkers_data():
         return 0.5
 
     text = str(evaluate("08.volume", zero_the_mask))
-    assert "0.5 mL is not the volume of a " in text
+    assert "0.5 mm³ is not the volume of a " in text
     assert "a 0-voxel" not in text  # the message is computed on the untouched mask
 
 

@@ -36,36 +36,62 @@ def _blob():
 
 
 def test_volume_reference_agrees_with_measure_and_mistakes():
-    fn = _reference("08.volume", "nodule_volume_ml")
-    assert fn(_blob(), (2.5, 1.5, 1.5)) == pytest.approx(measure.volume_ml(_blob(), (2.5, 1.5, 1.5)))
-    assert fn(np.ones((4, 10, 10), bool), (2.5, 1.0, 1.0)) == pytest.approx(1.0)  # by hand
+    fn = _reference("08.volume", "nodule_volume_mm3")
+    assert fn(_blob(), (2.5, 1.5, 1.5)) == pytest.approx(
+        measure.volume_mm3(_blob(), (2.5, 1.5, 1.5)))
+    assert fn(np.ones((4, 10, 10), bool), (2.5, 1.0, 1.0)) == pytest.approx(1000.0)  # by hand
     assert evaluate("08.volume", fn).passed
     failed_with("08.volume", lambda m, sp: float(m.sum()), "number of voxels")
-    failed_with("08.volume", lambda m, sp: m.sum() * np.prod(sp), "mm³")
-    failed_with("08.volume", lambda m, sp: m.sum() * sp[1] * sp[2] / 1000, "all three axes")
+    failed_with("08.volume", lambda m, sp: m.sum() * np.prod(sp) / 1000, "mL")
+    failed_with("08.volume", lambda m, sp: m.sum() * sp[1] * sp[2], "all three axes")
     failed_with("08.volume", lambda m, sp: "1 mL", "one number")
     failed_with("08.volume", 2.5, "should be a function")
     assert evaluate("08.volume", None).status == "not attempted"
 
 
-def test_diameter_reference_agrees_with_measure_and_mistakes():
+def _disc(radius_px: float, size: int = 31) -> np.ndarray:
+    yy, xx = np.mgrid[:size, :size] - size // 2
+    return yy**2 + xx**2 <= radius_px**2
+
+
+def test_diameter_reference_agrees_with_measure_and_by_hand():
+    fn = _reference("08.diameter", "mean_axial_diameter")
+    # a 3 x 5 rectangle of 2 mm pixels: edge to edge, long = the diagonal of 6 x 10 mm,
+    # short = its extent across the diagonal (the rectangle's width seen along it)
+    rect = np.zeros((7, 9), bool)
+    rect[2:5, 2:7] = True
+    long_mm = np.hypot(6.0, 10.0)
+    short_mm = 2 * 6.0 * 10.0 / long_mm  # both other corners, each at area/diagonal from it
+    assert fn(rect, (2.0, 2.0)) == pytest.approx((long_mm + short_mm) / 2)
+    # a pixelated disc: both axes are about its diameter, edge to edge
+    assert fn(_disc(10.0), (0.5, 0.5)) == pytest.approx(10.5, abs=0.3)
+    # the library's guideline measurement on a real-like slice, and the axial slice of a 3D mask
+    blob = _blob()
+    expected = measure.axial_diameters_mm(blob, (5.0, 0.7, 0.7))
+    assert fn(blob[expected["slice"]], (0.7, 0.7)) == pytest.approx(expected["mean_mm"])
+    assert evaluate("08.diameter", fn).passed
+
+
+def test_diameter_mistakes_get_specific_feedback():
     from scipy.spatial.distance import pdist
 
-    fn = _reference("08.diameter", "longest_diameter")
-    sp = (2.5, 1.5, 1.5)
-    assert fn(_blob(), sp) == pytest.approx(measure.longest_diameter_mm(_blob(), sp))
-    assert fn(_blob(), sp) == pytest.approx(pdist(np.argwhere(_blob()) * sp).max())
-    assert evaluate("08.diameter", fn).passed
-    failed_with("08.diameter", lambda m, sp: pdist(np.argwhere(m)).max(), "in voxels")
+    from medlab.course.exercises.lesson08 import _axes, _corners
+
+    fn = _reference("08.diameter", "mean_axial_diameter")
+    failed_with("08.diameter", lambda m, sp: fn(m, (1.0, 1.0)), "in pixels")
+    failed_with("08.diameter", lambda m, sp: _axes(_corners(m, sp))[0], "long axis alone")
+    failed_with("08.diameter", lambda m, sp: 2 * fn(m, sp), "sum")
+    failed_with("08.diameter",
+                lambda m, sp: sum(_axes(np.argwhere(m) * np.asarray(sp))) / 2, "pixel centres")
     failed_with(
         "08.diameter",
-        lambda m, sp: np.linalg.norm(np.ptp(np.argwhere(m), axis=0) * np.asarray(sp)),
-        "bounding box",
+        lambda m, sp: (_axes(_corners(m, sp))[0]
+                       + ((np.ptp(np.argwhere(m), axis=0) + 1) * np.asarray(sp)).min()) / 2,
+        "perpendicular",
     )
-    failed_with(
-        "08.diameter", lambda m, sp: (np.ptp(np.argwhere(m), axis=0) * np.asarray(sp)).max(),
-        "one axis",
-    )
+    # the 3D habit: the longest distance of all, not the mean of two axes
+    failed_with("08.diameter", lambda m, sp: pdist(np.argwhere(m) * np.asarray(sp)).max(),
+                "not the mean")
     failed_with("08.diameter", lambda m, sp: 1 / 0, "ZeroDivisionError")
 
 

@@ -1,4 +1,6 @@
-"""Exercises of lesson 08 (3D and computer-assisted surgery): measurements in mm and mL."""
+"""Exercises of lesson 08 (3D and computer-assisted surgery): a nodule measured as guidelines
+do (volume in mm³, mean of the long and short axial diameters) and its distance to the chest
+wall."""
 
 from __future__ import annotations
 
@@ -36,66 +38,112 @@ def _describe(mask: np.ndarray, spacing) -> str:
     return f"a {int(mask.sum())}-voxel ellipsoid with spacing {spacing} mm"
 
 
-def _volume_ml(mask: np.ndarray, spacing) -> float:
-    return int(mask.sum()) * float(np.prod(spacing)) / 1000.0
+def _volume_mm3(mask: np.ndarray, spacing) -> float:
+    return int(mask.sum()) * float(np.prod(spacing))
 
 
-# nodule_volume_ml(mask, spacing): voxel count × voxel volume, in mL
+# nodule_volume_mm3(mask, spacing): voxel count × voxel volume, in mm³ (as guidelines report)
 check_volume = FunctionCheck(
-    "nodule_volume_ml",
+    "nodule_volume_mm3",
     cases=_cases,
-    reference=_volume_ml,
-    returns=Number("the volume in mL"),
+    reference=_volume_mm3,
+    returns=Number("the volume in mm³"),
     close=lambda got, want: bool(np.isclose(got, want, rtol=1e-6)),
     mistakes=(
         Mistake("that is the number of voxels, not a volume: each voxel has a size in mm",
-                like=(lambda mask, sp: mask.sum(), lambda mask, sp: mask.sum() / 1000)),
-        Mistake("that is the volume in mm³; 1 mL = 1 cm³ = 1000 mm³",
-                like=lambda mask, sp: _volume_ml(mask, sp) * 1000),
+                like=lambda mask, sp: mask.sum()),
+        Mistake("that is the volume in mL (cm³); lung-nodule guidelines report mm³ "
+                "(1 mL = 1000 mm³)", like=lambda mask, sp: _volume_mm3(mask, sp) / 1000),
         Mistake("a voxel is a box: use the spacing of all three axes",
-                like=(lambda mask, sp: mask.sum() * sp[1] * sp[2] / 1000,
-                      lambda mask, sp: mask.sum() * sp[0] ** 3 / 1000)),
+                like=(lambda mask, sp: mask.sum() * sp[1] * sp[2],
+                      lambda mask, sp: mask.sum() * sp[0] ** 3)),
     ),
-    otherwise=lambda got, want, mask, sp: f"{got:.4g} mL is not the volume of "
+    otherwise=lambda got, want, mask, sp: f"{got:.4g} mm³ is not the volume of "
                                           f"{_describe(mask, sp)}",
-    passed="volumes in mL are right on three ellipsoids with different spacings",
+    passed="volumes in mm³ are right on three ellipsoids with different spacings",
 )
 
 
-def _diameter(mask: np.ndarray, sp) -> float:
-    from scipy.spatial.distance import pdist
-
-    return float(pdist(np.argwhere(mask) * np.asarray(sp)).max())
-
-
-def _extent(mask: np.ndarray, sp) -> np.ndarray:
-    """The bounding box's sides in mm (between voxel centres)."""
-    idx = np.argwhere(mask)
-    return (idx.max(axis=0) - idx.min(axis=0)) * np.asarray(sp)
+def _ellipse(shape, centre, semi_axes_mm, spacing, tilt) -> np.ndarray:
+    """A voxelised ellipse (semi-axes in mm along its own axes), tilted by ``tilt`` rad."""
+    r, c = (np.indices(shape).astype(float).T - np.asarray(centre)).T * np.reshape(
+        spacing, (2, 1, 1)
+    )
+    cos, sin = np.cos(tilt), np.sin(tilt)
+    u, v = cos * r - sin * c, sin * r + cos * c
+    return (u / semi_axes_mm[0]) ** 2 + (v / semi_axes_mm[1]) ** 2 <= 1.0
 
 
-# longest_diameter(mask, spacing): the farthest pair of voxel centres, in mm
+def _axial_cases() -> list[tuple[np.ndarray, tuple[float, float]]]:
+    kidney = _ellipse((40, 40), (19.3, 20.1), (11.0, 6.5), (0.7, 0.7), 0.5)
+    kidney &= ~_ellipse((40, 40), (17.0, 26.4), (4.0, 3.0), (0.7, 0.7), 0.0)  # a notch
+    return [
+        (_ellipse((30, 30), (14.6, 15.2), (8.0, 5.0), (0.7, 0.7), 0.6), (0.7, 0.7)),
+        (_ellipse((24, 24), (11.3, 11.8), (9.0, 14.0), (1.5, 1.5), 1.1), (1.5, 1.5)),
+        (kidney, (0.7, 0.7)),
+        (_ellipse((40, 40), (19.5, 20.2), (6.0, 10.0), (0.5703125, 0.5703125), 2.3),
+         (0.5703125, 0.5703125)),
+    ]
+
+
+def _axes(points: np.ndarray) -> tuple[float, float]:
+    """(long, short): the farthest pair of points and the extent across that line."""
+    from scipy.spatial import ConvexHull
+    from scipy.spatial.distance import pdist, squareform
+
+    points = points[ConvexHull(points).vertices]
+    dist = squareform(pdist(points))
+    i, j = np.unravel_index(dist.argmax(), dist.shape)
+    axis = (points[j] - points[i]) / dist[i, j]
+    across = points @ np.array([-axis[1], axis[0]])
+    return float(dist[i, j]), float(across.max() - across.min())
+
+
+def _corners(mask: np.ndarray, spacing) -> np.ndarray:
+    pixels = np.argwhere(mask)
+    offsets = ([-0.5, -0.5], [-0.5, 0.5], [0.5, -0.5], [0.5, 0.5])
+    return np.concatenate([pixels + d for d in offsets]) * np.asarray(spacing, float)
+
+
+def _mean_axial(mask: np.ndarray, spacing) -> float:
+    from medlab.measure import axial_diameters_mm
+
+    return float(axial_diameters_mm(mask, spacing)["mean_mm"])
+
+
+def _across_grid(mask: np.ndarray, spacing) -> float:
+    """Long axis right, short axis taken along a row or column (a bounding box side)."""
+    long_mm, _ = _axes(_corners(mask, spacing))
+    sides = (np.ptp(np.argwhere(mask), axis=0) + 1) * np.asarray(spacing, float)
+    return (long_mm + float(sides.min())) / 2
+
+
+# mean_axial_diameter(slice_mask, pixel_spacing): (long + short) / 2, edge to edge
 check_diameter = FunctionCheck(
-    "longest_diameter",
-    cases=_cases,
-    reference=_diameter,
-    returns=Number("the diameter in mm"),
+    "mean_axial_diameter",
+    cases=_axial_cases,
+    reference=_mean_axial,
+    returns=Number("the mean diameter in mm"),
     close=lambda got, want: abs(got - want) <= 1e-6 * want + 1e-9,
     mistakes=(
-        Mistake("that is a distance in voxels: scale the indices by the spacing first",
-                like=lambda mask, sp: _diameter(mask, (1, 1, 1)), close=np.isclose),
-        Mistake("that is the diagonal of the bounding box, longer than any distance inside a "
-                "tilted or rounded object",
-                like=lambda mask, sp: np.linalg.norm(_extent(mask, sp)), close=np.isclose),
-        Mistake("that is the extent along one axis: the longest chord can point anywhere",
-                when=lambda got, want, mask, sp: np.any(np.isclose(got, _extent(mask, sp)))),
-        Mistake(lambda got, want, mask, sp: f"{got:.4g} mm is too short for "
-                                            f"{_describe(mask, sp)}: some pair is farther",
-                when=lambda got, want, *_: got < want),
+        Mistake("that is in pixels: scale the positions by the pixel spacing",
+                like=lambda mask, sp: _mean_axial(mask, (1.0, 1.0)), close=np.isclose),
+        Mistake("that is the long axis alone: guidelines report the mean of the long and the "
+                "short axis", like=lambda mask, sp: _axes(_corners(mask, sp))[0],
+                close=np.isclose),
+        Mistake("that is the sum of the two axes; the mean is half of it",
+                like=lambda mask, sp: 2 * _mean_axial(mask, sp), close=np.isclose),
+        Mistake("that is measured between pixel centres: calipers touch the outer edges of "
+                "the lesion, so measure between the pixels' corners",
+                like=lambda mask, sp: sum(_axes(np.argwhere(mask) * np.asarray(sp, float))) / 2,
+                close=np.isclose),
+        Mistake("the short axis is the greatest extent perpendicular to the long axis, not "
+                "along a row or a column", like=_across_grid, close=np.isclose),
     ),
-    otherwise=lambda got, want, mask, sp: f"{got:.4g} mm is longer than any distance between "
-                                          f"voxel centres of {_describe(mask, sp)}",
-    passed="longest diameters in mm are right on three tilted ellipsoids",
+    otherwise=lambda got, want, mask, sp: f"{got:.4g} mm is not the mean of the long and short "
+                                          f"axes of a {int(mask.sum())}-pixel lesion with "
+                                          f"pixels of {sp[0]:g} mm",
+    passed="mean axial diameters in mm are right on four tilted, irregular lesions",
 )
 
 
@@ -154,33 +202,46 @@ check_wall_distance = FunctionCheck(
 EXERCISES = (
     ExerciseDef(
         id="08.volume",
-        title="Nodule volume in mL",
+        title="Nodule volume in mm³",
         checker=check_volume,
         hints=(
             "A volume is a number of voxels times the volume of one voxel.",
             "One voxel measures spacing[0] × spacing[1] × spacing[2] mm³.",
-            "1 mL = 1 cm³ = 1000 mm³.",
+            "np.count_nonzero(mask) counts the voxels; np.prod(spacing) is one voxel's volume.",
         ),
         solution=(
-            "def nodule_volume_ml(mask, spacing):\n"
+            "def nodule_volume_mm3(mask, spacing):\n"
             "    voxel_mm3 = np.prod(spacing)\n"
-            "    return np.count_nonzero(mask) * voxel_mm3 / 1000.0\n"
+            "    return np.count_nonzero(mask) * voxel_mm3\n"
         ),
     ),
     ExerciseDef(
         id="08.diameter",
-        title="Longest diameter in mm",
+        title="Mean axial diameter in mm",
         checker=check_diameter,
         hints=(
-            "The longest diameter is the largest distance between any two voxels of the mask.",
-            "np.argwhere(mask) gives voxel indices; multiply them by the spacing to get mm.",
-            "scipy.spatial.distance.pdist computes all pairwise distances; take the maximum.",
+            "The long axis is the largest distance between two points of the lesion on the "
+            "slice; the short axis is its greatest extent perpendicular to the long axis.",
+            "Calipers touch the lesion's outer edge: use the four corners of every pixel "
+            "(index ± 0.5), times the pixel spacing, as the points.",
+            "scipy.spatial.distance.pdist gives every distance (keep only the "
+            "ConvexHull(points).vertices first: it is faster); project the points on the "
+            "direction perpendicular to the long axis and take max − min.",
         ),
         solution=(
-            "def longest_diameter(mask, spacing):\n"
-            "    from scipy.spatial.distance import pdist\n"
-            "    points_mm = np.argwhere(mask) * np.asarray(spacing)\n"
-            "    return pdist(points_mm).max()\n"
+            "def mean_axial_diameter(slice_mask, pixel_spacing):\n"
+            "    from scipy.spatial import ConvexHull\n"
+            "    from scipy.spatial.distance import pdist, squareform\n"
+            "    pixels = np.argwhere(slice_mask)\n"
+            "    corners = np.concatenate([pixels + d for d in ([-.5, -.5], [-.5, .5], [.5, -.5], "
+            "[.5, .5])])\n"
+            "    points = corners * np.asarray(pixel_spacing)  # calipers touch the outer edges\n"
+            "    points = points[ConvexHull(points).vertices]  # the farthest pair is on the hull\n"
+            "    dist = squareform(pdist(points))\n"
+            "    i, j = np.unravel_index(dist.argmax(), dist.shape)  # the long axis\n"
+            "    axis = (points[j] - points[i]) / dist[i, j]\n"
+            "    across = points @ np.array([-axis[1], axis[0]])  # positions across it\n"
+            "    return (dist[i, j] + across.max() - across.min()) / 2\n"
         ),
     ),
     ExerciseDef(
