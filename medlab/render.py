@@ -35,11 +35,13 @@ __all__ = [
     "encode_png",
     "figure_png",
     "jet",
+    "label_orientation",
     "montage",
     "new_figure",
     "outline",
     "overlay_heatmap",
     "parse_color",
+    "patient_direction",
     "robust_range",
     "scale01",
     "to_rgb",
@@ -644,3 +646,91 @@ class BlitFigure:
                 a.axes.draw_artist(a)
         rgba = np.asarray(self.canvas.buffer_rgba())
         return encode_png(rgba[:, :, :3])
+
+
+# ------------------------------------------------------- orientation letters on axes
+
+#: Each patient direction and its opposite: R/L right/left, A/P anterior/posterior,
+#: S/I superior/inferior (H/F, head/feet, as DICOM's PatientOrientation writes them).
+_OPPOSITE = dict(zip("RLAPSIHF", "LRPAISFH", strict=True))
+_AXIS = dict(zip("RLAPSIHF", (0, 0, 1, 1, 2, 2, 2, 2), strict=True))
+
+
+def patient_direction(cosines: Any) -> str:
+    """The patient direction a DICOM direction vector points to most.
+
+    DICOM's patient axes (LPS) run towards the patient's Left, Posterior and
+    Superior; ``ImageOrientationPatient`` holds two such vectors, the direction
+    along a row and the direction down a column.
+
+    Parameters
+    ----------
+    cosines : array_like
+        Three direction cosines (x, y, z) in the patient's LPS axes.
+
+    Returns
+    -------
+    str
+        ``"L"``, ``"P"`` or ``"S"`` when the largest component is positive,
+        ``"R"``, ``"A"`` or ``"I"`` when it is negative.
+
+    Raises
+    ------
+    ValueError
+        If ``cosines`` is not three finite numbers, not all zero.
+
+    Examples
+    --------
+    >>> iop = [1, 0, 0, 0, 1, 0]  # the usual axial slice
+    >>> patient_direction(iop[:3]), patient_direction(iop[3:])
+    ('L', 'P')
+    """
+    v = np.asarray(cosines, dtype=np.float64)
+    if v.shape != (3,) or not np.all(np.isfinite(v)) or not np.any(v):
+        raise ValueError(f"direction cosines must be three finite numbers, not all zero; "
+                         f"found {np.asarray(cosines).tolist()!r}")
+    axis = int(np.argmax(np.abs(v)))
+    return "LPS"[axis] if v[axis] > 0 else "RAI"[axis]
+
+
+def label_orientation(ax: Any, right: str, down: str, *, color: str = "yellow") -> list[Any]:
+    """Letter the four edges of an image drawn on matplotlib axes with the patient's directions.
+
+    Along each row (left to right on screen) the image runs towards ``right``, and
+    down each column (top to bottom) towards ``down``: the letter ``right`` goes on the
+    right edge, its opposite on the left edge, ``down`` at the bottom and its opposite
+    at the top. An axial slice in the radiological convention has ``right="L"``,
+    ``down="P"``: R on the left of the screen, A at the top.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes the image is drawn on (``imshow``, rows top to bottom).
+    right, down : str
+        One of R, L, A, P, S, I (or H, F) each; see :func:`patient_direction`.
+    color : str
+        Letter colour (on a translucent black box, readable on any grey level).
+
+    Returns
+    -------
+    list of matplotlib.text.Text
+        The letters on the left, right, top and bottom edges, in that order.
+
+    Raises
+    ------
+    ValueError
+        If a letter is unknown, or ``right`` and ``down`` lie on the same axis.
+    """
+    for name, letter in (("right", right), ("down", down)):
+        if letter not in _OPPOSITE:
+            raise ValueError(f"label_orientation {name}={letter!r}: expected one of "
+                             f"{', '.join(_OPPOSITE)}")
+    if _AXIS[right] == _AXIS[down]:
+        raise ValueError(f"label_orientation right={right!r} and down={down!r} lie on the "
+                         "same patient axis: rows and columns must run along different axes")
+    spots = [(0.03, 0.5, _OPPOSITE[right]), (0.97, 0.5, right),
+             (0.5, 0.97, _OPPOSITE[down]), (0.5, 0.03, down)]
+    box = {"facecolor": "black", "alpha": 0.6, "lw": 0}
+    return [ax.text(x, y, letter, transform=ax.transAxes, ha="center", va="center",
+                    color=color, fontsize=11, fontweight="bold", bbox=box)
+            for x, y, letter in spots]

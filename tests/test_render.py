@@ -170,3 +170,78 @@ def test_image_widgets_import_no_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+# ------------------------------------------------- orientation letters on matplotlib axes
+
+
+@pytest.mark.parametrize(
+    ("cosines", "letter"),
+    [
+        ((1, 0, 0), "L"), ((-1, 0, 0), "R"),  # DICOM's LPS: +x towards the patient's left
+        ((0, 1, 0), "P"), ((0, -1, 0), "A"),
+        ((0, 0, 1), "S"), ((0, 0, -1), "I"),
+        ((0.2, -0.9, 0.39), "A"),  # oblique: the largest component wins
+        ((0.0, 0.0, -0.999998), "I"),  # cosines as a header stores them, not exactly 1
+    ],
+)
+def test_patient_direction_follows_dicom_lps_axes(cosines, letter):
+    from medlab.render import patient_direction
+
+    assert patient_direction(cosines) == letter
+
+
+def test_patient_direction_of_the_usual_axial_orientation_is_left_and_posterior():
+    from medlab.render import patient_direction
+
+    iop = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]  # ImageOrientationPatient of an axial slice
+    assert (patient_direction(iop[:3]), patient_direction(iop[3:])) == ("L", "P")
+    coronal = [1.0, 0.0, 0.0, 0.0, 0.0, -1.0]  # rows to the left, columns to the feet
+    assert (patient_direction(coronal[:3]), patient_direction(coronal[3:])) == ("L", "I")
+
+
+@pytest.mark.parametrize("bad", [(0, 0, 0), (1, 0), (np.nan, 1, 0), (1, 0, 0, 0)])
+def test_patient_direction_rejects_what_is_not_a_direction(bad):
+    from medlab.render import patient_direction
+
+    with pytest.raises(ValueError, match="three finite numbers"):
+        patient_direction(bad)
+
+
+def _letters_by_edge(right, down):
+    from matplotlib.figure import Figure
+
+    from medlab.render import label_orientation
+
+    ax = Figure().subplots()
+    ax.imshow(np.zeros((8, 8)))
+    texts = label_orientation(ax, right, down)
+    assert all(t.get_transform() is ax.transAxes for t in texts)
+    # sort by position in axes coordinates: left (x small), right, top (y large), bottom
+    by_spot = {t.get_position(): t.get_text() for t in texts}
+    return {"left": by_spot[(0.03, 0.5)], "right": by_spot[(0.97, 0.5)],
+            "top": by_spot[(0.5, 0.97)], "bottom": by_spot[(0.5, 0.03)]}, texts
+
+
+def test_label_orientation_puts_the_radiological_axial_letters_on_the_right_edges():
+    edges, texts = _letters_by_edge("L", "P")  # axial, radiological: R on the left, A on top
+    assert edges == {"left": "R", "right": "L", "top": "A", "bottom": "P"}
+    assert [t.get_text() for t in texts] == ["R", "L", "A", "P"]  # left, right, top, bottom
+
+
+def test_label_orientation_letters_other_planes_and_head_feet():
+    assert _letters_by_edge("L", "I")[0] == {"left": "R", "right": "L", "top": "S", "bottom": "I"}
+    assert _letters_by_edge("P", "I")[0] == {"left": "A", "right": "P", "top": "S", "bottom": "I"}
+    assert _letters_by_edge("R", "F")[0] == {"left": "L", "right": "R", "top": "H", "bottom": "F"}
+
+
+@pytest.mark.parametrize(("right", "down", "message"),
+                         [("X", "P", "expected one of"), ("L", "Q", "expected one of"),
+                          ("L", "R", "same patient axis"), ("S", "F", "same patient axis")])
+def test_label_orientation_rejects_unknown_letters_and_one_axis_twice(right, down, message):
+    from matplotlib.figure import Figure
+
+    from medlab.render import label_orientation
+
+    with pytest.raises(ValueError, match=message):
+        label_orientation(Figure().subplots(), right, down)
