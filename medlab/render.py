@@ -7,10 +7,18 @@ matplotlib redraw:
 1. :func:`scale01` maps values to [0, 1] (or use :func:`medlab.preprocess.window`),
    :func:`to_uint8` maps [0, 1] to 0..255 and :func:`to_rgb` makes grey RGB;
 2. :func:`blend` paints a boolean mask in a colour with an opacity, :func:`outline`
-   turns a mask into its one-pixel contour first; :func:`jet` colours a [0, 1] map
-   and :func:`overlay_heatmap` blends it over an image (Grad-CAM);
-3. :func:`encode_png` writes the result as PNG with zlib at a low compression level
+   turns a mask into its one-pixel contour first and :func:`paint_mask` does both (a
+   translucent fill with an opaque outline, so a region reads by its shape as well as
+   by its colour); :func:`viridis` and :func:`jet` colour a [0, 1] map and
+   :func:`overlay_heatmap` blends it over an image (Grad-CAM);
+3. :func:`draw_orientation_letters` writes R/L, A/P, H/F on the sides of a plane
+   (:data:`ORIENTATION`);
+4. :func:`encode_png` writes the result as PNG with zlib at a low compression level
    (fast, still lossless, so tests can decode the pixels they expect).
+
+Colours are safe for colour-blind readers: overlays and labels use the Okabe–Ito
+palette (:data:`OKABE_ITO`; never red against green alone), heat maps default to a
+viridis-like map.
 
 Matplotlib is imported only inside :func:`new_figure`, :func:`figure_png` and
 :class:`BlitFigure`, for plots that change rarely (curves); their figures are made
@@ -28,10 +36,14 @@ import numpy as np
 
 __all__ = [
     "LABEL_COLORS",
+    "OKABE_ITO",
+    "ORIENTATION",
     "BlitFigure",
     "blend",
+    "color_name",
     "decode_png",
     "display_size",
+    "draw_orientation_letters",
     "encode_png",
     "figure_png",
     "jet",
@@ -40,37 +52,76 @@ __all__ = [
     "new_figure",
     "outline",
     "overlay_heatmap",
+    "paint_mask",
     "parse_color",
     "patient_direction",
     "robust_range",
     "scale01",
     "to_rgb",
     "to_uint8",
+    "viridis",
 ]
 
-#: Colours (RGB, 0..255) given to overlays and label values 1, 2, 3 ... in turn.
+#: The Okabe–Ito palette (Okabe & Ito 2008, "Color Universal Design"): eight colours
+#: that stay distinguishable for readers with any common colour-vision deficiency.
+OKABE_ITO: dict[str, tuple[int, int, int]] = {
+    "orange": (230, 159, 0),
+    "sky blue": (86, 180, 233),
+    "bluish green": (0, 158, 115),
+    "yellow": (240, 228, 66),
+    "blue": (0, 114, 178),
+    "vermillion": (213, 94, 0),
+    "reddish purple": (204, 121, 167),
+    "black": (0, 0, 0),
+}
+
+#: Colours (RGB, 0..255) given to overlays and label values 1, 2, 3 ... in turn: the
+#: Okabe–Ito colours that stand out on grey images (black left out), so that no two
+#: labels differ only by red against green.
 LABEL_COLORS: tuple[tuple[int, int, int], ...] = (
-    (230, 25, 75),  # red
-    (60, 180, 75),  # green
-    (0, 130, 200),  # blue
-    (255, 225, 25),  # yellow
-    (245, 130, 48),  # orange
-    (145, 30, 180),  # purple
-    (70, 240, 240),  # cyan
-    (240, 50, 230),  # magenta
+    OKABE_ITO["sky blue"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["bluish green"],
+    OKABE_ITO["reddish purple"],
+    OKABE_ITO["yellow"],
+    OKABE_ITO["vermillion"],
+    OKABE_ITO["blue"],
 )
 
+#: Colour names :func:`parse_color` understands, mapped to Okabe–Ito shades.
 _NAMED_COLORS: dict[str, tuple[int, int, int]] = {
-    "red": (230, 25, 75),
-    "green": (60, 180, 75),
-    "blue": (0, 130, 200),
-    "yellow": (255, 225, 25),
-    "orange": (245, 130, 48),
-    "purple": (145, 30, 180),
-    "cyan": (70, 240, 240),
-    "magenta": (240, 50, 230),
+    "red": OKABE_ITO["vermillion"],
+    "vermillion": OKABE_ITO["vermillion"],
+    "green": OKABE_ITO["bluish green"],
+    "blue": OKABE_ITO["blue"],
+    "sky blue": OKABE_ITO["sky blue"],
+    "cyan": OKABE_ITO["sky blue"],
+    "yellow": OKABE_ITO["yellow"],
+    "orange": OKABE_ITO["orange"],
+    "purple": OKABE_ITO["reddish purple"],
+    "magenta": OKABE_ITO["reddish purple"],
+    "black": (0, 0, 0),
     "white": (255, 255, 255),
 }
+
+#: Orientation letters on the (top, bottom, left, right) sides of each plane of a
+#: course volume drawn head-up in the radiological convention (the patient's right on
+#: the left of the screen): R/L right/left, A/P anterior/posterior, H/F head/feet.
+ORIENTATION: dict[str, tuple[str, str, str, str]] = {
+    "axial": ("A", "P", "R", "L"),
+    "coronal": ("H", "F", "R", "L"),
+    "sagittal": ("H", "F", "A", "P"),
+}
+
+# viridis at 33 evenly spaced points (the map is CC0; van der Walt & Smith 2015)
+_VIRIDIS = np.array(
+    [(68, 1, 84), (71, 13, 96), (72, 24, 106), (72, 35, 116), (71, 45, 123), (69, 55, 129),
+     (66, 64, 134), (62, 73, 137), (59, 82, 139), (55, 91, 141), (51, 99, 141),
+     (47, 107, 142), (44, 114, 142), (41, 122, 142), (38, 130, 142), (35, 137, 142),
+     (33, 145, 140), (31, 152, 139), (31, 160, 136), (34, 167, 133), (40, 174, 128),
+     (50, 182, 122), (63, 188, 115), (78, 195, 107), (94, 201, 98), (112, 207, 87),
+     (132, 212, 75), (152, 216, 62), (173, 220, 48), (194, 223, 35), (216, 226, 25),
+     (236, 229, 27), (253, 231, 37)], np.float32)
 
 
 # ------------------------------------------------------------------ values → pixels
@@ -200,8 +251,10 @@ def parse_color(color: Any) -> tuple[int, int, int]:
     Parameters
     ----------
     color : str or sequence of 3 int
-        One of ``red green blue yellow orange purple cyan magenta white`` (the
-        :data:`LABEL_COLORS` shades), a hex string or three integers in 0..255.
+        One of ``red green blue yellow orange purple cyan magenta black white`` (mapped
+        to the colour-blind-safe Okabe–Ito shades: red is vermillion, green bluish
+        green, cyan sky blue, purple and magenta reddish purple; see :data:`OKABE_ITO`,
+        whose names work too), a hex string or three integers in 0..255.
 
     Returns
     -------
@@ -217,7 +270,7 @@ def parse_color(color: Any) -> tuple[int, int, int]:
     >>> parse_color("#ff8000")
     (255, 128, 0)
     >>> parse_color("green")
-    (60, 180, 75)
+    (0, 158, 115)
     """
     if isinstance(color, str):
         if color in _NAMED_COLORS:
@@ -232,6 +285,52 @@ def parse_color(color: Any) -> tuple[int, int, int]:
     if len(rgb) != 3 or not all(0 <= c <= 255 for c in rgb):
         raise ValueError(f"colour {color!r} not understood: expected three integers in 0..255")
     return rgb  # type: ignore[return-value]
+
+
+def color_name(color: Any) -> str:
+    """A colour's name for text alternatives: its Okabe–Ito name, else ``"#rrggbb"``.
+
+    Examples
+    --------
+    >>> color_name((230, 159, 0)), color_name("red"), color_name((1, 2, 3))
+    ('orange', 'vermillion', '#010203')
+    """
+    rgb = parse_color(color)
+    for name, value in OKABE_ITO.items():
+        if value == rgb:
+            return name
+    if rgb == (255, 255, 255):
+        return "white"
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def viridis(values: np.ndarray) -> np.ndarray:
+    """The viridis colour map: dark purple → blue → green → yellow.
+
+    Perceptually uniform and readable with any common colour-vision deficiency (and in
+    grey print), unlike :func:`jet`. Linear interpolation between 33 points of the map.
+
+    Parameters
+    ----------
+    values : array_like
+        Values in [0, 1] (clipped), any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 RGB, shape ``values.shape + (3,)``.
+
+    Examples
+    --------
+    >>> viridis(np.array([0.0, 1.0])).tolist()
+    [[68, 1, 84], [253, 231, 37]]
+    """
+    v = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float32)), 0.0, 1.0)
+    pos = v * (len(_VIRIDIS) - 1)
+    lo = np.minimum(pos.astype(np.intp), len(_VIRIDIS) - 2)
+    frac = (pos - lo)[..., None]
+    rgb = _VIRIDIS[lo] * (1.0 - frac) + _VIRIDIS[lo + 1] * frac
+    return (rgb + 0.5).astype(np.uint8)
 
 
 def jet(values: np.ndarray) -> np.ndarray:
@@ -345,11 +444,13 @@ def blend(
     return out
 
 
-def overlay_heatmap(image: Any, heatmap: Any, alpha: float = 0.4) -> np.ndarray:
-    """Blend a [0, 1] heat map in :func:`jet` colours over an image.
+def overlay_heatmap(
+    image: Any, heatmap: Any, alpha: float = 0.4, colormap: str = "jet"
+) -> np.ndarray:
+    """Blend a [0, 1] heat map in :func:`jet` (or :func:`viridis`) colours over an image.
 
     The image is min–max scaled to grey (an RGB image is averaged to grey first);
-    each pixel becomes ``round((1 - alpha) * 255 * grey + alpha * jet(heat))``.
+    each pixel becomes ``round((1 - alpha) * 255 * grey + alpha * colours(heat))``.
 
     Parameters
     ----------
@@ -359,6 +460,9 @@ def overlay_heatmap(image: Any, heatmap: Any, alpha: float = 0.4) -> np.ndarray:
         (H, W) in [0, 1], for example :func:`medlab.explain.grad_cam`.
     alpha : float
         Weight of the heat map colours, in [0, 1] (clipped).
+    colormap : {"jet", "viridis"}
+        The heat map's colours: ``"jet"`` (the Grad-CAM paper's, red = high) or
+        ``"viridis"`` (yellow = high; safe for colour-blind readers).
 
     Returns
     -------
@@ -368,7 +472,8 @@ def overlay_heatmap(image: Any, heatmap: Any, alpha: float = 0.4) -> np.ndarray:
     Raises
     ------
     ValueError
-        If the heat map's shape differs from the image's (H, W).
+        If the heat map's shape differs from the image's (H, W), or the colour map is
+        unknown.
 
     Examples
     --------
@@ -381,10 +486,151 @@ def overlay_heatmap(image: Any, heatmap: Any, alpha: float = 0.4) -> np.ndarray:
     heat = np.asarray(heatmap, dtype=np.float32)
     if heat.shape != img.shape:
         raise ValueError(f"heat map shape {heat.shape} differs from the image's {img.shape}")
+    maps = {"jet": jet, "viridis": viridis}
+    if colormap not in maps:
+        raise ValueError(f"colour map {colormap!r} unknown: expected one of {sorted(maps)}")
     gray = scale01(img, float(img.min()), float(img.max()))
     base = np.repeat(gray[..., None] * 255.0, 3, axis=2)
     a = float(np.clip(alpha, 0.0, 1.0))
-    return np.clip((1 - a) * base + a * jet(heat) + 0.5, 0, 255).astype(np.uint8)
+    colours = maps[colormap](heat)
+    return np.clip((1 - a) * base + a * colours + 0.5, 0, 255).astype(np.uint8)
+
+
+def paint_mask(
+    rgb: np.ndarray, mask: np.ndarray, color: Any, opacity: float, *, inplace: bool = False,
+    outlined: bool = True,
+) -> np.ndarray:
+    """Paint a mask as a translucent fill with an opaque one-pixel outline.
+
+    The fill is :func:`blend` at ``opacity``; the outline (:func:`outline`) is drawn
+    at full opacity in the same colour, so the region stays visible by its shape even
+    where its colour is hard to tell from the image (or from another label's colour).
+
+    Parameters
+    ----------
+    rgb : numpy.ndarray
+        (H, W, 3) uint8.
+    mask : array_like
+        (H, W), converted to bool.
+    color : str or sequence of 3 int
+        See :func:`parse_color`.
+    opacity : float
+        Of the fill, in [0, 1]; with 0 the label is hidden, outline included.
+    inplace : bool
+        Paint into ``rgb`` instead of a copy.
+    outlined : bool
+        Draw the outline.
+
+    Returns
+    -------
+    numpy.ndarray
+        (H, W, 3) uint8.
+
+    Examples
+    --------
+    >>> m = np.zeros((5, 5), bool)
+    >>> m[1:4, 1:4] = True
+    >>> out = paint_mask(np.zeros((5, 5, 3), np.uint8), m, (200, 100, 0), 0.5)
+    >>> out[1, 1].tolist(), out[2, 2].tolist(), out[0, 0].tolist()
+    ([200, 100, 0], [100, 50, 0], [0, 0, 0])
+    """
+    out = rgb if inplace else rgb.copy()
+    if float(opacity) <= 0.0:
+        return out
+    m = np.asarray(mask, dtype=bool)
+    blend(out, m, color, opacity, inplace=True)
+    if outlined:
+        blend(out, outline(m), color, 1.0, inplace=True)
+    return out
+
+
+# ------------------------------------------------------------------ orientation letters
+
+# 5 × 7 pixel glyphs of the orientation letters
+_GLYPHS = {
+    "R": ("11110", "10001", "10001", "11110", "10100", "10010", "10001"),
+    "L": ("10000", "10000", "10000", "10000", "10000", "10000", "11111"),
+    "A": ("01110", "10001", "10001", "11111", "10001", "10001", "10001"),
+    "P": ("11110", "10001", "10001", "11110", "10000", "10000", "10000"),
+    "H": ("10001", "10001", "10001", "11111", "10001", "10001", "10001"),
+    "F": ("11111", "10000", "10000", "11110", "10000", "10000", "10000"),
+}
+
+
+def _glyph(letter: str, scale: int) -> np.ndarray:
+    bits = np.array([[c == "1" for c in row] for row in _GLYPHS[letter]], bool)
+    return np.kron(bits, np.ones((scale, scale), bool))
+
+
+def _dilate(mask: np.ndarray) -> np.ndarray:
+    """3 × 3 binary dilation with NumPy shifts (the rim around a glyph)."""
+    out = mask.copy()
+    out[1:, :] |= mask[:-1, :]
+    out[:-1, :] |= mask[1:, :]
+    grown = out.copy()
+    out[:, 1:] |= grown[:, :-1]
+    out[:, :-1] |= grown[:, 1:]
+    return out
+
+
+def draw_orientation_letters(
+    rgb: np.ndarray, letters: tuple[str, str, str, str], *, scale: int | None = None
+) -> np.ndarray:
+    """Write orientation letters in the middle of each side of an RGB image, in place.
+
+    White letters with a one-pixel black rim, readable on any grey level and colour.
+
+    Parameters
+    ----------
+    rgb : numpy.ndarray
+        (H, W, 3) uint8, modified in place; draw at screen resolution (after any
+        resampling), or the letters are stretched with the image.
+    letters : 4 str
+        (top, bottom, left, right), each one of R, L, A, P, H, F, or ``""`` for none;
+        see :data:`ORIENTATION`.
+    scale : int, optional
+        Glyph size in multiples of 5 × 7 pixels (default 2, or 1 below 120 pixels).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``rgb``.
+
+    Raises
+    ------
+    ValueError
+        If a letter is not one of R, L, A, P, H, F.
+
+    Examples
+    --------
+    >>> img = draw_orientation_letters(np.zeros((60, 60, 3), np.uint8), ORIENTATION["axial"])
+    >>> int(img[:, :, 0].max()), int((img[:20, 20:40, 0] == 255).sum())  # "A" at the top
+    (255, 18)
+    """
+    h, w = rgb.shape[:2]
+    s = scale or (2 if min(h, w) >= 120 else 1)
+    gh, gw = 7 * s, 5 * s
+    pad = 2 + s
+    spots = (
+        (pad, (w - gw) // 2),
+        (h - gh - pad, (w - gw) // 2),
+        ((h - gh) // 2, pad),
+        ((h - gh) // 2, w - gw - pad),
+    )
+    for letter, (top, left) in zip(letters, spots, strict=True):
+        if not letter:
+            continue
+        if letter not in _GLYPHS:
+            raise ValueError(f"orientation letter {letter!r} unknown: expected one of "
+                             f"{''.join(_GLYPHS)}")
+        if top < 1 or left < 1 or top + gh >= h or left + gw >= w:
+            continue  # the image is too small for this letter
+        glyph = _glyph(letter, s)
+        rim = _dilate(np.pad(glyph, 1))
+        region = rgb[top - 1 : top + gh + 1, left - 1 : left + gw + 1]
+        region[rim] = 0
+        region[1:-1, 1:-1][glyph] = 255
+    return rgb
 
 
 # -------------------------------------------------------------------------- layout

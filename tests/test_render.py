@@ -1,21 +1,29 @@
 """medlab.render: the NumPy drawing pipeline shared by explain, the widgets and the lessons."""
 
+import itertools
+
 import numpy as np
 import pytest
 
 from medlab.render import (
+    LABEL_COLORS,
+    OKABE_ITO,
+    ORIENTATION,
     blend,
     decode_png,
     display_size,
+    draw_orientation_letters,
     encode_png,
     jet,
     montage,
     outline,
     overlay_heatmap,
+    paint_mask,
     parse_color,
     scale01,
     to_rgb,
     to_uint8,
+    viridis,
 )
 
 
@@ -75,6 +83,103 @@ def test_parse_color_accepts_names_hex_triples_and_rejects_others():
         parse_color("chartreuse-ish")
     with pytest.raises(ValueError, match="colour"):
         parse_color((300, 0, 0))
+
+
+def test_colour_names_are_the_okabe_ito_shades_of_the_paper():
+    # Okabe & Ito (2008), "Color Universal Design", the 8 colours in 0..255 RGB
+    paper = {"orange": (230, 159, 0), "sky blue": (86, 180, 233), "bluish green": (0, 158, 115),
+             "yellow": (240, 228, 66), "blue": (0, 114, 178), "vermillion": (213, 94, 0),
+             "reddish purple": (204, 121, 167), "black": (0, 0, 0)}
+    assert OKABE_ITO == paper
+    assert parse_color("red") == paper["vermillion"] and parse_color("green") == paper["bluish green"]
+    assert set(LABEL_COLORS) <= set(paper.values()) and (0, 0, 0) not in LABEL_COLORS
+
+
+# Machado, Oliveira & Fernandes (2009), full-severity dichromacy matrices on linear sRGB
+_CVD = {
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                     [-0.011820, 0.042940, 0.968881]],
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                   [-0.003882, -0.048116, 1.051998]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                   [0.004733, 0.691367, 0.303900]],
+}
+
+
+def _seen_as_lab(rgb, deficiency):
+    """CIELAB (D65) of an sRGB colour as a dichromat sees it (Machado 2009 simulation)."""
+    c = np.asarray(rgb, float) / 255
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    lin = np.clip(np.asarray(_CVD[deficiency]) @ lin, 0, 1)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                    [0.0193, 0.1192, 0.9505]]) @ lin / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+@pytest.mark.parametrize("deficiency", sorted(_CVD))
+def test_label_colours_stay_apart_for_colour_blind_readers(deficiency):
+    def delta_e(a, b):
+        return float(np.linalg.norm(_seen_as_lab(a, deficiency) - _seen_as_lab(b, deficiency)))
+
+    closest = min(delta_e(a, b) for a, b in itertools.combinations(LABEL_COLORS, 2))
+    assert closest > 15, closest  # every pair clearly different (ΔE*ab)
+    if deficiency == "deuteranopia":  # the control: the former red and green labels merge
+        assert delta_e((230, 25, 75), (60, 180, 75)) < 10
+
+
+def test_viridis_follows_the_reference_map_and_clips():
+    from matplotlib import colormaps  # the reference implementation
+
+    v = np.linspace(0, 1, 101)
+    reference = np.round(colormaps["viridis"](v)[:, :3] * 255)
+    assert np.abs(viridis(v).astype(int) - reference).max() <= 3  # its 256-entry table
+    assert viridis(np.array([-1.0, 2.0])).tolist() == viridis(np.array([0.0, 1.0])).tolist()
+    luminance = viridis(v).astype(float) @ [0.2126, 0.7152, 0.0722]
+    assert np.all(np.diff(luminance) > -0.5)  # dark to light: readable in grey too
+
+
+def test_overlay_heatmap_in_viridis_and_unknown_maps():
+    heat = np.array([[0.0, 1.0]])
+    out = overlay_heatmap(np.zeros((1, 2)), heat, alpha=1.0, colormap="viridis")
+    assert out.tolist() == [[[68, 1, 84], [253, 231, 37]]]
+    with pytest.raises(ValueError, match="colour map"):
+        overlay_heatmap(np.zeros((1, 2)), heat, colormap="rainbow")
+
+
+def test_paint_mask_fills_translucently_inside_an_opaque_outline():
+    rgb = np.full((9, 9, 3), 100, np.uint8)
+    mask = np.zeros((9, 9), bool)
+    mask[2:7, 2:7] = True
+    out = paint_mask(rgb, mask, (200, 0, 50), 0.25)
+    edge = outline(mask)
+    assert np.all(out[edge] == [200, 0, 50])  # outline at full opacity
+    assert np.all(out[mask & ~edge] == [125, 75, 88])  # fill: 0.75 * 100 + 0.25 * colour
+    assert np.all(out[~mask] == 100) and np.all(rgb == 100)  # outside and input untouched
+    assert np.array_equal(paint_mask(rgb, mask, "red", 0.0), rgb)  # hidden
+    flat = paint_mask(rgb, mask, (200, 0, 50), 0.25, outlined=False)
+    assert np.array_equal(flat, blend(rgb, mask, (200, 0, 50), 0.25))
+
+
+def test_orientation_letters_sit_on_their_sides_in_white_with_a_black_rim():
+    assert ORIENTATION["coronal"] == ("H", "F", "R", "L")
+    img = np.full((140, 160, 3), 128, np.uint8)
+    draw_orientation_letters(img, ("H", "F", "R", "L"))
+    white = img[..., 0] == 255
+    rows, cols = np.nonzero(white)
+    # scale 2 (image >= 120 px): 10 x 14 glyphs, 4 px from each edge, centred on the side
+    top = white[:30]
+    assert top.any() and set(np.nonzero(top)[0]) <= set(range(4, 18))
+    h_cols = np.nonzero(top.any(axis=0))[0]
+    assert (h_cols.min(), h_cols.max()) == ((160 - 10) // 2, (160 - 10) // 2 + 9)
+    assert white[-30:].any() and white[:, :20].any() and white[:, -20:].any()
+    # "H" has 17 lit cells of 5 x 7, each 2 x 2 pixels
+    assert int(top.sum()) == 17 * 4
+    # every white pixel touches black (the rim), the middle of the image is untouched
+    assert np.all(img[50:90, 40:120] == 128)
+    assert img[rows.min() - 1, cols[rows == rows.min()][0], 0] == 0
+    with pytest.raises(ValueError, match="orientation letter"):
+        draw_orientation_letters(img, ("X", "", "", ""))
 
 
 def test_png_encoder_matches_pillow_decoding_for_rgba_and_rejects_other_shapes():
