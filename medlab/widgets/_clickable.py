@@ -249,7 +249,7 @@ class ClickableImage(anywidget.AnyWidget):
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         bundle = super()._repr_mimebundle_(**kwargs)
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
-        data = dict(data)
+        data = dict(data or {})
         data["text/plain"] = f"ClickableImage(shape={tuple(self.shape)})"
         if self.value:  # a static picture for notebooks saved without widget state
             data["image/png"] = base64.b64encode(self.value).decode("ascii")

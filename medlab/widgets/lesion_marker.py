@@ -25,6 +25,7 @@ widget exactly as a learner would: ``marker.click(z, y, x)``, ``marker.mask``,
 from __future__ import annotations
 
 import base64
+import functools
 import time
 from typing import Any
 
@@ -183,15 +184,14 @@ class LesionMarker(MedlabWidget):
         )
         self.grids = {p: DisplayGrid(self._plane_shape(p), self._plane_spacing(p), max_px)
                       for p in PLANES}
-        self.images = {}
+        self.images: dict[str, ClickableImage] = {}
         for plane in PLANES:
             rows, cols = self.grids[plane].size
             image = ClickableImage(width=cols, height=rows)
             plane_rows, plane_cols = self.grids[plane].shape
             image.step = (max(1, round(rows / plane_rows)), max(1, round(cols / plane_cols)))
-            image.on_click(lambda r, c, plane=plane: self._screen_click(plane, r, c))
-            image.observe(lambda change, plane=plane: self._screen_cursor(plane, change),
-                          "cursor")
+            image.on_click(functools.partial(self._screen_click, plane))
+            image.observe(functools.partial(self._screen_cursor, plane), "cursor")
             self.images[plane] = image
         self.readout = w.HTML()
         self.position = w.HTML()
@@ -583,7 +583,7 @@ class LesionMarker(MedlabWidget):
 
     def rgb(self) -> np.ndarray:
         """The three planes side by side, as shown (uint8 RGB): the widget's static picture."""
-        planes = [self._rgb.get(p) if p in self._rgb else self.plane_rgb(p) for p in PLANES]
+        planes = [self._rgb[p] if p in self._rgb else self.plane_rgb(p) for p in PLANES]
         height = max(p.shape[0] for p in planes)
         gap = np.zeros((height, 6, 3), np.uint8)
         gap[:] = _BACKGROUND
@@ -657,7 +657,8 @@ def plane_picture(
     index = {"axial": z, "coronal": y, "sagittal": x}[plane]
     shape2d = {"axial": volume.shape[1:], "coronal": (volume.shape[0], volume.shape[2]),
                "sagittal": volume.shape[:2]}[plane]
-    spacing2d = {"axial": sp[1:], "coronal": (sp[0], sp[2]), "sagittal": sp[:2]}[plane]
+    spacing2d = {"axial": (sp[1], sp[2]), "coronal": (sp[0], sp[2]),
+                 "sagittal": (sp[0], sp[1])}[plane]
     top = volume.shape[0] - 1
     r, c = {"axial": (y, x), "coronal": (top - z, x), "sagittal": (top - z, y)}[plane]
     window_rc = (slice(0, shape2d[0]), slice(0, shape2d[1]))

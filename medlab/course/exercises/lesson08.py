@@ -105,6 +105,11 @@ def _corners(mask: np.ndarray, spacing) -> np.ndarray:
     return np.concatenate([pixels + d for d in offsets]) * np.asarray(spacing, float)
 
 
+def _near(got: float, mistaken: float) -> bool:
+    """Close enough to a mistaken answer to name the mistake."""
+    return bool(np.isclose(got, mistaken))
+
+
 def _mean_axial(mask: np.ndarray, spacing) -> float:
     from medlab.measure import axial_diameters_mm
 
@@ -127,18 +132,18 @@ check_diameter = FunctionCheck(
     close=lambda got, want: abs(got - want) <= 1e-6 * want + 1e-9,
     mistakes=(
         Mistake("that is in pixels: scale the positions by the pixel spacing",
-                like=lambda mask, sp: _mean_axial(mask, (1.0, 1.0)), close=np.isclose),
+                like=lambda mask, sp: _mean_axial(mask, (1.0, 1.0)), close=_near),
         Mistake("that is the long axis alone: guidelines report the mean of the long and the "
                 "short axis", like=lambda mask, sp: _axes(_corners(mask, sp))[0],
-                close=np.isclose),
+                close=_near),
         Mistake("that is the sum of the two axes; the mean is half of it",
-                like=lambda mask, sp: 2 * _mean_axial(mask, sp), close=np.isclose),
+                like=lambda mask, sp: 2 * _mean_axial(mask, sp), close=_near),
         Mistake("that is measured between pixel centres: calipers touch the outer edges of "
                 "the lesion, so measure between the pixels' corners",
                 like=lambda mask, sp: sum(_axes(np.argwhere(mask) * np.asarray(sp, float))) / 2,
-                close=np.isclose),
+                close=_near),
         Mistake("the short axis is the greatest extent perpendicular to the long axis, not "
-                "along a row or a column", like=_across_grid, close=np.isclose),
+                "along a row or a column", like=_across_grid, close=_near),
     ),
     otherwise=lambda got, want, mask, sp: f"{got:.4g} mm is not the mean of the long and short "
                                           f"axes of a {int(mask.sum())}-pixel lesion with "
@@ -192,7 +197,8 @@ check_wall_distance = FunctionCheck(
         Mistake("that is a distance in voxels: tell the distance transform the spacing",
                 like=_in_voxels),
         Mistake("that is measured from the nodule's centre; the surgeon needs the nearest "
-                "nodule voxel", like=_from_centre, close=lambda a, b: np.isclose(a, b, rtol=1e-3)),
+                "nodule voxel", like=_from_centre,
+                close=lambda a, b: bool(np.isclose(a, b, rtol=1e-3))),
     ),
     otherwise=lambda got, *_: f"{got:.4g} mm is not the shortest distance between the two masks",
     passed="distances in mm match a brute-force search on three geometries",
