@@ -188,6 +188,20 @@ def test_mni152_resolution_2_averages_blocks_and_keeps_world_coordinates(mni_fil
     np.testing.assert_allclose(ds.affine @ np.array([10, 20, 30, 1.0]), old_centre)
 
 
+def test_mni152_t1_is_skull_stripped_and_nilearn_brain_mask_is_its_threshold():
+    """What the card says: no scalp or skull in the bundled T1 (brain extraction is no task
+    on it), and nilearn's brain mask is this T1 above 0.2 rather than a file of its own."""
+    from nilearn.datasets import load_mni152_brain_mask
+    from scipy import ndimage
+
+    ds = datasets.load("mni152")
+    nilearn_mask = np.asarray(load_mni152_brain_mask(resolution=1).get_fdata()) > 0
+    np.testing.assert_array_equal(nilearn_mask, ds["t1"] > 0.2)
+    near_tissue = ndimage.binary_dilation(ds["gm"] + ds["wm"] > 0.05, iterations=3)
+    head = ds["t1"] > 0
+    assert np.sum(head & ~near_tissue) < 1e-3 * np.sum(head)  # nothing beyond 3 mm of tissue
+
+
 @pytest.mark.parametrize("bad", [0, 5, 1.5, True, "2"])
 def test_mni152_rejects_bad_resolution(bad):
     with pytest.raises(ValueError, match="resolution"):

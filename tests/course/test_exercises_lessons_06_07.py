@@ -163,6 +163,17 @@ def test_soft_dice_reference_agrees_with_medlab_and_keras_losses_and_mistakes():
     failed_with("07.soft_dice", lambda y, p, smooth=1.0: fn(y, (p >= 0.5) * 1.0, smooth),
                  "thresholded")
 
+    def vnet(y_true, y_pred, smooth=1.0):  # Milletari et al.: Σŷ² + Σy² in the denominator
+        y = np.reshape(y_true, (len(y_true), -1))
+        p = np.reshape(y_pred, (len(y_pred), -1))
+        dice = (2 * (y * p).sum(1) + smooth) / ((y**2).sum(1) + (p**2).sum(1) + smooth)
+        return float(np.mean(1 - dice))
+
+    failed_with("07.soft_dice", vnet, "V-Net")
+    # on hard 0/1 predictions the two denominators agree (ŷ² = ŷ), on soft ones they do not
+    assert vnet(y, (p >= 0.5) * 1.0) == pytest.approx(fn(y, (p >= 0.5) * 1.0))
+    assert vnet(y, p) < fn(y, p)
+
 
 def test_skip_shape_reference_matches_keras_unet_and_mistakes():
     pytest.importorskip("keras")

@@ -89,6 +89,13 @@ def _soft_dice_loss(y: np.ndarray, p: np.ndarray, smooth: float) -> float:
     return float(np.mean(1.0 - dice))
 
 
+def _vnet_dice_loss(y: np.ndarray, p: np.ndarray, smooth: float) -> float:
+    """V-Net's variant (Milletari et al., 2016): squares in the denominator."""
+    y, p = y.reshape(len(y), -1), p.reshape(len(p), -1)
+    dice = (2 * (y * p).sum(1) + smooth) / ((y**2).sum(1) + (p**2).sum(1) + smooth)
+    return float(np.mean(1.0 - dice))
+
+
 # soft_dice_loss(y_true, y_pred, smooth): mean over images of 1 − soft Dice
 check_soft_dice = FunctionCheck(
     "soft_dice_loss",
@@ -108,6 +115,8 @@ check_soft_dice = FunctionCheck(
         Mistake("you thresholded the predictions; the soft Dice uses the probabilities "
                 "themselves, so that it has a gradient",
                 like=lambda y, p, smooth: _soft_dice_loss(y, (p >= 0.5).astype(float), smooth)),
+        Mistake("that is V-Net's variant, with squares in the denominator (Σ ŷ² + Σ y²); this "
+                "exercise uses the linear one: Σ y + Σ ŷ", like=_vnet_dice_loss),
     ),
     otherwise=lambda got, want, y, p, smooth: f"{got:.4f} is not the loss for {len(y)} images "
                                               f"with smooth = {smooth}",
