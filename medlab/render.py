@@ -798,7 +798,8 @@ def decode_png(data: bytes) -> np.ndarray:
 # ------------------------------------------------------- matplotlib (curves, lazily)
 
 
-def new_figure(width_in: float, height_in: float, dpi: int = 80) -> Any:
+def new_figure(width_in: float, height_in: float, dpi: int = 80, *, transparent: bool = False
+               ) -> Any:
     """A matplotlib ``Figure`` with an Agg canvas, made without pyplot (never auto-shown).
 
     Parameters
@@ -807,6 +808,10 @@ def new_figure(width_in: float, height_in: float, dpi: int = 80) -> Any:
         Size in inches.
     dpi : int
         Pixels per inch.
+    transparent : bool
+        No figure background (widgets show such charts on the page's own background,
+        and invert their dark ink in a dark theme); axes made later are transparent too
+        when drawn with :func:`figure_png` or :class:`BlitFigure`.
 
     Returns
     -------
@@ -817,7 +822,16 @@ def new_figure(width_in: float, height_in: float, dpi: int = 80) -> Any:
 
     fig = Figure(figsize=(width_in, height_in), dpi=dpi)
     FigureCanvasAgg(fig)
+    if transparent:
+        fig.patch.set_alpha(0.0)
     return fig
+
+
+def _clear_backgrounds(fig: Any) -> None:
+    """Transparent axes in a transparent figure (set at drawing time: axes come later)."""
+    if fig.patch.get_alpha() == 0.0:
+        for ax in fig.axes:
+            ax.set_facecolor("none")
 
 
 def figure_png(fig: Any, dpi: int = 80) -> bytes:
@@ -838,6 +852,7 @@ def figure_png(fig: Any, dpi: int = 80) -> bytes:
 
     if not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
+    _clear_backgrounds(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
@@ -857,6 +872,8 @@ class BlitFigure:
         Size in inches.
     dpi : int
         Pixels per inch.
+    transparent : bool
+        No background (see :func:`new_figure`): :meth:`png` gives RGBA pixels.
 
     Attributes
     ----------
@@ -865,8 +882,10 @@ class BlitFigure:
         The artists drawn by :meth:`png` over the background.
     """
 
-    def __init__(self, width_in: float, height_in: float, dpi: int = 80) -> None:
-        self.fig = new_figure(width_in, height_in, dpi)
+    def __init__(self, width_in: float, height_in: float, dpi: int = 80, *,
+                 transparent: bool = False) -> None:
+        self.transparent = bool(transparent)
+        self.fig = new_figure(width_in, height_in, dpi, transparent=self.transparent)
         self.canvas = self.fig.canvas
         self.animated: list[Any] = []
         self._background = None
@@ -879,6 +898,7 @@ class BlitFigure:
 
     def redraw(self) -> None:
         """Redraw the static parts (call after anything but the animated artists changed)."""
+        _clear_backgrounds(self.fig)
         self.canvas.draw()
         self._background = self.canvas.copy_from_bbox(self.fig.bbox)
 
@@ -891,7 +911,7 @@ class BlitFigure:
             if a.axes is not None and a.get_visible():
                 a.axes.draw_artist(a)
         rgba = np.asarray(self.canvas.buffer_rgba())
-        return encode_png(rgba[:, :, :3])
+        return encode_png(rgba if self.transparent else rgba[:, :, :3])
 
 
 # ------------------------------------------------------- orientation letters on axes

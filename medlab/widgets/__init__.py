@@ -8,7 +8,7 @@ last expression of a cell::
 
 ==========================  ================================================================
 ``SliceViewer``             slices, window/level presets, HU readout, aspect ratio, overlays
-``VolumeViewer``            three linked planes with labels; itkwidgets 3D when it can load
+``VolumeViewer``            three head-up linked planes (click to move), labels, offline 3D
 ``KernelPlayground``        edit a 3×3/5×5 kernel, see the convolution and its histogram
 ``FeatureMapExplorer``      a CNN layer's feature maps (and first-layer filters) for an image
 ``GradCAMViewer``           Grad-CAM heat map over the image, per layer and class
@@ -24,7 +24,14 @@ last expression of a cell::
 
 Widgets render images in NumPy and send PNG bytes (no matplotlib per update), so a
 control change costs milliseconds. Submodules are imported on first use: importing
-``medlab.widgets`` does not import Keras, TensorFlow, matplotlib or itkwidgets.
+``medlab.widgets`` does not import Keras, TensorFlow, matplotlib, ipyniivue or itkwidgets.
+
+Every widget can be used without a mouse and without sight: its sliders follow the W3C
+ARIA slider pattern (a label, arrow keys, Page Up/Down, Home/End), every image carries a
+text alternative saying what it shows (plane, slice, window, overlays, Dice ...), and
+overlays use colour-blind-safe colours with outlines. Every widget also leaves a picture
+of its view in the notebook's stored output, so a saved or exported notebook still shows
+the curves, ROC and overlays; charts follow JupyterLab's dark theme.
 """
 
 from __future__ import annotations

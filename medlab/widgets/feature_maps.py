@@ -8,15 +8,17 @@ import numpy as np
 
 from medlab.render import encode_png, montage, scale01, to_uint8
 from medlab.widgets._base import MedlabWidget
+from medlab.widgets._controls import IntSlider
+from medlab.widgets._picture import Picture
 
 __all__ = ["FeatureMapExplorer"]
 
 
-def _fixed(width: str):
-    """Layout of an image with a fixed width, its own aspect ratio, never stretched."""
+def _fixed(width: int) -> Picture:
+    """An image of a fixed width in pixels, its own aspect ratio, never stretched."""
     import ipywidgets as w
 
-    return w.Layout(width=width, height="auto", align_self="flex-start", object_fit="contain")
+    return Picture(width=width, layout=w.Layout(align_self="flex-start"))
 
 
 class FeatureMapExplorer(MedlabWidget):
@@ -67,14 +69,18 @@ class FeatureMapExplorer(MedlabWidget):
         self.layer_choice = w.Dropdown(
             options=self.layers, value=layer or self.layers[0], description="layer"
         )
-        self.page = w.IntSlider(value=0, min=0, max=0, description="first map")
-        self.input_widget = w.Image(format="png", layout=_fixed("160px"))
-        self.image_widget = w.Image(format="png", layout=_fixed(f"{max_px}px"))
-        self.filters_widget = w.Image(format="png", layout=_fixed(f"{max_px // 2}px"))
+        self.page = IntSlider(value=0, min=0, max=0, description="first map")
+        self.input_widget = _fixed(160)
+        self.image_widget = _fixed(max_px)
+        self.filters_widget = _fixed(max_px // 2)
         self.filters_title = w.HTML("<b>first-layer filters</b> (weights, mean over input "
                                     "channels; bright = positive)")
         self.info = w.HTML()
-        self.input_widget.value = encode_png(to_uint8(scale01(self.image.mean(axis=2))))
+        self._input_pixels = to_uint8(scale01(self.image.mean(axis=2)))
+        self.input_widget.value = encode_png(self._input_pixels)
+        h, w_, c = self.image.shape
+        self.input_widget.alt = (f"The input image, {h} × {w_} pixels"
+                                 + (f" (mean of its {c} channels)." if c > 1 else "."))
         self.layer_choice.observe(lambda _c: self._layer_changed(), "value")
         self.page.observe(lambda _c: self.render(), "value")
         self.filters_box = w.VBox([self.filters_title, self.filters_widget])
@@ -111,6 +117,10 @@ class FeatureMapExplorer(MedlabWidget):
             kernels = np.moveaxis(self.filters.mean(axis=2), -1, 0)  # (out, kh, kw)
             big = np.kron(kernels, np.ones((8, 8), np.float32))  # 8× nearest-neighbour
             self.filters_widget.value = encode_png(to_uint8(montage(big, pad=2)))
+            kh, kw = kernels.shape[1:]
+            self.filters_widget.alt = (
+                f"The {len(kernels)} learned {kh}×{kw} filters of {self.layer} (weights "
+                "averaged over input channels, bright = positive), tiled row by row.")
             self.filters_box.layout.display = None
         else:
             self.filters = None
@@ -126,9 +136,36 @@ class FeatureMapExplorer(MedlabWidget):
         start = min(int(self.page.value), max(0, n - 1))
         self.shown = np.arange(start, min(n, start + self.max_maps))
         tiles = np.moveaxis(self.maps[..., self.shown], -1, 0)
-        self.image_widget.value = encode_png(to_uint8(montage(tiles, pad=2)))
+        self._maps_pixels = to_uint8(montage(tiles, pad=2))
+        self.image_widget.value = encode_png(self._maps_pixels)
         h, w_, _ = self.maps.shape
         self.info.value = (
             f"<code>{self.layer}: {n} maps of {h}×{w_}; showing {self.shown[0]}–"
             f"{self.shown[-1]} (each scaled to its own min–max)</code>"
         )
+        self.image_widget.alt = (
+            f"Feature maps {self.shown[0]} to {self.shown[-1]} of the {n} maps of layer "
+            f"{self.layer} ({h}×{w_} each) for the input image, tiled row by row, each "
+            "scaled from its own minimum (black) to maximum (white)."
+        )
+        self._changed()
+
+    def alt_text(self) -> str:
+        return f"{self.input_widget.alt} {self.image_widget.alt}"
+
+    def static_image(self) -> Any:
+        """The input (scaled to 160 px wide) beside the tiled maps (to ``max_px``)."""
+        from PIL import Image
+
+        def to_width(gray: np.ndarray, width: int) -> np.ndarray:
+            height = max(1, round(gray.shape[0] * width / gray.shape[1]))
+            return np.asarray(Image.fromarray(gray).resize((width, height),
+                                                           Image.Resampling.NEAREST))
+
+        left = to_width(self._input_pixels, 160)
+        right = to_width(self._maps_pixels, self.image_widget.width)
+        canvas = np.full((max(left.shape[0], right.shape[0]), left.shape[1] + 6 + right.shape[1]),
+                         255, np.uint8)
+        canvas[: left.shape[0], : left.shape[1]] = left
+        canvas[: right.shape[0], left.shape[1] + 6 :] = right
+        return canvas

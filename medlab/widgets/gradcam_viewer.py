@@ -8,6 +8,13 @@ import numpy as np
 
 from medlab.render import encode_png, overlay_heatmap, scale01, to_uint8
 from medlab.widgets._base import MedlabWidget
+from medlab.widgets._controls import FloatSlider
+from medlab.widgets._picture import Picture
+
+#: Heat-map colours offered, the first the default: viridis (yellow = high) reads the same
+#: for colour-blind readers and in grey; jet (red = high) is the Grad-CAM paper's.
+COLORMAPS = ("viridis", "jet")
+_HIGH = {"viridis": "yellow", "jet": "red"}
 
 __all__ = ["GradCAMViewer"]
 
@@ -25,6 +32,9 @@ class GradCAMViewer(MedlabWidget):
         (:func:`medlab.explain.default_cam_layer`).
     class_index : int, optional
         For a single sigmoid output, 1 = positive (default) and 0 = negative.
+    colormap : {"viridis", "jet"}
+        Colours of the heat map (default viridis: yellow where the score rises most,
+        readable by colour-blind readers; jet is red there).
 
     Attributes
     ----------
@@ -36,7 +46,7 @@ class GradCAMViewer(MedlabWidget):
 
     def __init__(
         self, model: Any, image: Any, layer: str | None = None, class_index: int | None = None,
-        *, opacity: float = 0.4, max_px: int = 300,
+        *, opacity: float = 0.4, max_px: int = 300, colormap: str = "viridis",
     ) -> None:
         import ipywidgets as w
 
@@ -59,20 +69,31 @@ class GradCAMViewer(MedlabWidget):
             options=layers, value=layer or explain.default_cam_layer(model), description="layer"
         )
         self.class_choice = w.Dropdown(options=classes, value=class_index, description="class")
-        self.opacity_slider = w.FloatSlider(
-            value=opacity, min=0.0, max=1.0, step=0.05, description="opacity"
+        if colormap not in COLORMAPS:
+            raise ValueError(f"GradCAMViewer colormap must be one of {COLORMAPS}, "
+                             f"got {colormap!r}")
+        self.colormap_choice = w.Dropdown(options=list(COLORMAPS), value=colormap,
+                                          description="colours")
+        self.opacity_slider = FloatSlider(
+            value=opacity, min=0.0, max=1.0, step=0.05, description="opacity",
+            readout_format=".2f",
         )
-        side = f"{max_px}px"
-        self.input_widget = w.Image(format="png", layout=w.Layout(width=side, height=side))
-        self.image_widget = w.Image(format="png", layout=w.Layout(width=side, height=side))
+        self.max_px = int(max_px)
+        self.input_widget = Picture(width=max_px, height=max_px)
+        self.image_widget = Picture(width=max_px, height=max_px)
         self.info = w.HTML()
-        self.input_widget.value = encode_png(to_uint8(scale01(self.image.mean(axis=2))))
+        self._input_pixels = to_uint8(scale01(self.image.mean(axis=2)))
+        self.input_widget.value = encode_png(self._input_pixels)
+        h, w_ = self.image.shape[:2]
+        self.input_widget.alt = f"The input image, {h} × {w_} pixels."
         for ctl in (self.layer_choice, self.class_choice):
             ctl.observe(lambda _c: self._compute(), "value")
         self.opacity_slider.observe(lambda _c: self.render(), "value")
+        self.colormap_choice.observe(lambda _c: self.render(), "value")
         self.widget = w.VBox(
             [
-                w.HBox([self.layer_choice, self.class_choice, self.opacity_slider]),
+                w.HBox([self.layer_choice, self.class_choice, self.opacity_slider,
+                        self.colormap_choice]),
                 self.info,
                 w.HBox([self.input_widget, self.image_widget]),
             ]
@@ -93,11 +114,46 @@ class GradCAMViewer(MedlabWidget):
 
     def render(self) -> None:
         """Blend the heat map at the current opacity."""
-        self.image_widget.value = encode_png(
-            overlay_heatmap(self.image, self.heatmap, self.opacity_slider.value)
-        )
+        cmap = self.colormap_choice.value
+        self._pixels = overlay_heatmap(self.image, self.heatmap, self.opacity_slider.value,
+                                       colormap=cmap)
+        self.image_widget.value = encode_png(self._pixels)
         pred = ", ".join(f"{v:.3f}" for v in np.atleast_1d(self.prediction))
         self.info.value = (
             f"<code>prediction [{pred}] · Grad-CAM of {self.layer_choice.value} for class "
-            f"{self.class_choice.label} (red = raises that score most)</code>"
+            f"{self.class_choice.label} ({_HIGH[cmap]} = raises that score most)</code>"
         )
+        self.image_widget.alt = self._heat_alt()
+        self._changed()
+
+    def _heat_alt(self) -> str:
+        cmap = self.colormap_choice.value
+        heat = self.heatmap
+        r, c = np.unravel_index(int(np.argmax(heat)), heat.shape)
+        h, w_ = heat.shape
+        where = (("top" if r < h / 3 else "bottom" if r >= 2 * h / 3 else "middle") + " "
+                 + ("left" if c < w_ / 3 else "right" if c >= 2 * w_ / 3 else "centre"))
+        hot = float(np.mean(heat >= 0.5))
+        return (
+            f"Grad-CAM heat map of layer {self.layer_choice.value} for class "
+            f"{self.class_choice.label} over the input image, in {cmap} colours at "
+            f"{round(100 * self.opacity_slider.value)} % ({_HIGH[cmap]} = raises the score "
+            f"most); hottest at row {r}, column {c} ({where}); {100 * hot:.0f} % of the image "
+            "at half the maximum or more."
+        )
+
+    def alt_text(self) -> str:
+        return f"{self.input_widget.alt} Beside it: {self._heat_alt()}"
+
+    def static_image(self) -> Any:
+        """The input and the heat map side by side, as on screen."""
+        from PIL import Image
+
+        size = (self.max_px, self.max_px)
+        left = np.asarray(Image.fromarray(self._input_pixels).convert("RGB").resize(
+            size, Image.Resampling.NEAREST))
+        right = np.asarray(Image.fromarray(self._pixels).resize(size, Image.Resampling.NEAREST))
+        canvas = np.full((self.max_px, 2 * self.max_px + 6, 3), 255, np.uint8)
+        canvas[:, : self.max_px] = left
+        canvas[:, self.max_px + 6 :] = right
+        return canvas

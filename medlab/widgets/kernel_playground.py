@@ -8,6 +8,7 @@ import numpy as np
 
 from medlab.render import encode_png, scale01, to_uint8
 from medlab.widgets._base import MedlabWidget, as_image
+from medlab.widgets._picture import Picture
 
 __all__ = ["KernelPlayground"]
 
@@ -53,21 +54,28 @@ class KernelPlayground(MedlabWidget):
             options=[*PRESETS_3, *PRESETS_5, "custom"], value="custom", description="preset"
         )
         self.size = w.ToggleButtons(options=["3×3", "5×5"], value="3×3", description="size")
+        # each weight has a name for screen readers (its row and column offset from the
+        # centre: "weight at row -1, column +1"), its label kept out of sight: the grid
+        # itself shows where it is
         self.cells = [
-            w.FloatText(value=0.0, step=0.1, layout=w.Layout(width="64px")) for _ in range(25)
+            w.FloatText(value=0.0, step=0.1,
+                        description=f"weight at row {k // 5 - 2:+d}, column {k % 5 - 2:+d}",
+                        style={"description_width": "0px"}, layout=w.Layout(width="64px"))
+            for k in range(25)
         ]
         self.grid = w.GridBox(layout=w.Layout(grid_template_columns="repeat(3, 68px)"))
         self.normalize = w.Button(description="divide by sum", tooltip="make the weights sum to 1")
-        side = f"{max_px}px"
         rows, cols = data.shape
-        height = f"{round(max_px * rows / cols)}px"
-        self.input_widget = w.Image(format="png", layout=w.Layout(width=side, height=height))
-        self.image_widget = w.Image(format="png", layout=w.Layout(width=side, height=height))
-        self.hist_widget = w.Image(
-            format="png", layout=w.Layout(width="256px", height="120px", flex="0 0 auto")
-        )
+        height = round(max_px * rows / cols)
+        self.display_size = (max_px, height)
+        self.input_widget = Picture(width=max_px, height=height,
+                                    alt=f"The input image, {rows} × {cols} pixels.")
+        self.image_widget = Picture(width=max_px, height=height)
+        self.hist_widget = Picture(width=256, height=120, figure=True,
+                                   layout=w.Layout(flex="0 0 auto"))
         self.readout = w.HTML()
-        self.input_widget.value = encode_png(to_uint8(scale01(self.image)))
+        self._input_pixels = to_uint8(scale01(self.image))
+        self.input_widget.value = encode_png(self._input_pixels)
         for cell in self.cells:
             cell.observe(self._cell_changed, "value")
         self.preset.observe(self._preset_changed, "value")
@@ -133,25 +141,69 @@ class KernelPlayground(MedlabWidget):
         from medlab.preprocess import convolve2d
 
         self.result = convolve2d(self.image, self.kernel)
-        self.image_widget.value = encode_png(to_uint8(scale01(self.result)))
+        self._result_pixels = to_uint8(scale01(self.result))
+        self.image_widget.value = encode_png(self._result_pixels)
         self.hist_counts, self.hist_edges = np.histogram(self.result, bins=64)
-        self.hist_widget.value = encode_png(self._histogram_image())
+        self._hist_pixels = self._histogram_image()
+        self.hist_widget.value = encode_png(self._hist_pixels)
         k = self.kernel
         self.readout.value = (
             f"<code>kernel sum {k.sum():.3g} · result range "
             f"[{self.result.min():.3g}, {self.result.max():.3g}]</code>"
         )
+        self.image_widget.alt = (
+            f"The image convolved with the {self._kernel_words()}, scaled from its minimum "
+            f"{self.result.min():.3g} (black) to its maximum {self.result.max():.3g} (white)."
+        )
+        self.hist_widget.alt = (
+            f"Histogram of the result in 64 bins from {self.hist_edges[0]:.3g} to "
+            f"{self.hist_edges[-1]:.3g}; the fullest bin holds {int(self.hist_counts.max())} "
+            "pixels."
+        )
+        self._changed()
+
+    def _kernel_words(self) -> str:
+        k = self.kernel
+        name = self.preset.value if self.preset.value != "custom" else "custom"
+        rows = "; ".join(" ".join(f"{v:.3g}" for v in row) for row in k)
+        return f"{name} {self.n}×{self.n} kernel [{rows}] (weights summing to {k.sum():.3g})"
+
+    def alt_text(self) -> str:
+        """The input, the result and its histogram, in words."""
+        return (f"Left: the input image. Right: {self.image_widget.alt[0].lower()}"
+                f"{self.image_widget.alt[1:]} {self.hist_widget.alt}")
+
+    def static_image(self) -> Any:
+        """Input and result side by side (as on screen), the histogram below."""
+        from PIL import Image
+
+        width, height = self.display_size
+
+        def screen(gray: np.ndarray) -> np.ndarray:
+            return np.asarray(Image.fromarray(gray).resize((width, height),
+                                                           Image.Resampling.NEAREST))
+
+        gap = 6
+        top = np.full((height, 2 * width + gap), 255, np.uint8)
+        top[:, :width] = screen(self._input_pixels)
+        top[:, width + gap :] = screen(self._result_pixels)
+        hist = np.where(self._hist_pixels[..., 3] > 0, self._hist_pixels[..., 0], 255)
+        bottom = np.full((hist.shape[0] + gap, top.shape[1]), 255, np.uint8)
+        bottom[gap:, : hist.shape[1]] = hist
+        return np.vstack([top, bottom])
 
     # ---------------------------------------------------------------- helpers
     def _histogram_image(self) -> np.ndarray:
+        """Dark bars on a transparent background (RGBA): a chart that follows the theme."""
         rows, cols = _HIST_SIZE
-        img = np.full((rows, cols), 255, np.uint8)
+        img = np.zeros((rows, cols, 4), np.uint8)
         counts = self.hist_counts.astype(np.float64)
         heights = np.round(counts / max(counts.max(), 1) * (rows - 2)).astype(int)
         bar = cols // counts.size
         for i, h in enumerate(heights):
             if h > 0:
-                img[rows - h :, i * bar : (i + 1) * bar - 1] = 60
+                img[rows - h :, i * bar : (i + 1) * bar - 1] = (60, 60, 60, 255)
+        img[rows - 1, :] = (60, 60, 60, 255)  # the axis
         return img
 
     def _layout_grid(self) -> None:

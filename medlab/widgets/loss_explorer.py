@@ -6,13 +6,18 @@ from typing import Any
 
 import numpy as np
 
-from medlab.render import BlitFigure
+from medlab.render import OKABE_ITO, BlitFigure
 from medlab.widgets._base import MedlabWidget
+from medlab.widgets._controls import FloatSlider
+from medlab.widgets._picture import Picture
 
 __all__ = ["LossExplorer"]
 
 LOSSES = ("BCE", "weighted BCE", "focal")
 _P_GRID = np.linspace(0.001, 0.999, 300)
+# colour-blind-safe pair (Okabe–Ito vermillion and blue), also told apart by line style
+_POSITIVE = "#{:02x}{:02x}{:02x}".format(*OKABE_ITO["vermillion"])
+_NEGATIVE = "#{:02x}{:02x}{:02x}".format(*OKABE_ITO["blue"])
 _Z_GRID = np.linspace(-8.0, 8.0, 300)
 
 
@@ -39,6 +44,8 @@ class LossExplorer(MedlabWidget):
         the numbers shown.
     """
 
+    static_is_figure = True
+
     def __init__(
         self,
         loss: str = "BCE",
@@ -63,23 +70,26 @@ class LossExplorer(MedlabWidget):
         self.inputs = w.ToggleButtons(
             options=["probability", "logit"], value=inputs, description="slide"
         )
-        self.positive = w.FloatSlider(description="ŷ positive", readout_format=".3f")
-        self.negative = w.FloatSlider(description="ŷ negative", readout_format=".3f")
+        self.positive = FloatSlider(description="ŷ positive", readout_format=".3f")
+        self.negative = FloatSlider(description="ŷ negative", readout_format=".3f")
         self._set_ranges(inputs)
         self.positive.value, self.negative.value = positive, negative
-        self.weight = w.FloatSlider(
-            value=positive_weight, min=0.1, max=10.0, step=0.1, description="w positive"
+        self.weight = FloatSlider(
+            value=positive_weight, min=0.1, max=10.0, step=0.1, description="w positive",
+            readout_format=".1f",
         )
-        self.gamma = w.FloatSlider(value=gamma, min=0.0, max=5.0, step=0.5, description="γ")
+        self.gamma = FloatSlider(value=gamma, min=0.0, max=5.0, step=0.5, description="γ",
+                                 readout_format=".1f")
         self.use_alpha = w.Checkbox(
             value=alpha is not None, description="balance (α)", indent=False
         )
-        self.alpha = w.FloatSlider(
-            value=0.25 if alpha is None else alpha, min=0.0, max=1.0, step=0.05, description="α"
+        self.alpha = FloatSlider(
+            value=0.25 if alpha is None else alpha, min=0.0, max=1.0, step=0.05, description="α",
+            readout_format=".2f",
         )
         self.table = w.HTML()
-        self.plot = w.Image(format="png", layout=w.Layout(width="600px", height="240px"))
-        self._plot = BlitFigure(7.5, 3.0)
+        self.plot = Picture(width=600, height=240, figure=True)
+        self._plot = BlitFigure(7.5, 3.0, transparent=True)
         self._fig = self._plot.fig
         self._ax_loss, self._ax_grad = self._fig.subplots(1, 2)
         self._fig.subplots_adjust(left=0.08, right=0.98, bottom=0.17, top=0.9, wspace=0.3)
@@ -202,15 +212,17 @@ class LossExplorer(MedlabWidget):
                 ax.grid(alpha=0.3)
             self._markers = {}
             self._plot.animated.clear()
-            for y, color, name in ((1.0, "tab:red", "positive (y=1)"),
-                                   (0.0, "tab:blue", "negative (y=0)")):
+            for y, color, name in ((1.0, _POSITIVE, "positive (y=1)"),
+                                   (0.0, _NEGATIVE, "negative (y=0)")):
                 yt = np.full_like(grid, y)
-                self._ax_loss.plot(grid, loss_fn(yt, grid, reduction="none", **kw),
+                style = "-" if y == 1.0 else "--"
+                self._ax_loss.plot(grid, loss_fn(yt, grid, reduction="none", **kw), style,
                                    color=color, label=name)
                 g = grad_fn(yt, grid, reduction="none", **kw)
-                self._ax_grad.plot(grid, g, color=color)
-                (m1,) = self._ax_loss.plot([], [], "o", color=color, ms=8)
-                (m2,) = self._ax_grad.plot([], [], "o", color=color, ms=8)
+                self._ax_grad.plot(grid, g, style, color=color)
+                marker = "o" if y == 1.0 else "s"
+                (m1,) = self._ax_loss.plot([], [], marker, color=color, ms=8)
+                (m2,) = self._ax_grad.plot([], [], marker, color=color, ms=8)
                 self._markers[y] = (m1, m2)
                 self._plot.animate(m1, m2)
             self._ax_loss.set_title(f"{self.loss_choice.value} loss")
@@ -226,3 +238,23 @@ class LossExplorer(MedlabWidget):
             m1.set_data([v[x_of]], [v["loss"]])
             m2.set_data([v[x_of]], [v["grad"]])
         self.plot.value = self._plot.png()
+        self.plot.alt = self.alt_text()
+        self._changed()
+
+    def alt_text(self) -> str:
+        """The two curves and the two points, in words."""
+        x = "logit z" if self.from_logits else "predicted probability ŷ"
+        d = "∂L/∂z" if self.from_logits else "∂L/∂ŷ"
+        pos, neg = self.values["positive"], self.values["negative"]
+        at = "z" if self.from_logits else "p"
+        name = "ŷ" if not self.from_logits else "z"
+        return (
+            f"Left: {self.loss_choice.value} loss against the {x}, for a positive example "
+            f"(solid line) and a negative one (dashed). Right: its gradient {d}. The positive "
+            f"example is at {name}={pos[at]:.3f} (loss {pos['loss']:.4f}, gradient "
+            f"{pos['grad']:+.4f}), the negative at {name}={neg[at]:.3f} (loss "
+            f"{neg['loss']:.4f}, gradient {neg['grad']:+.4f})."
+        )
+
+    def static_image(self) -> Any:
+        return self.plot.value

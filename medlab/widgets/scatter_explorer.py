@@ -7,12 +7,27 @@ from typing import Any
 
 import numpy as np
 
-from medlab.render import BlitFigure, display_size, encode_png, scale01, to_rgb, to_uint8
+from medlab.render import (
+    LABEL_COLORS,
+    BlitFigure,
+    color_name,
+    display_size,
+    encode_png,
+    scale01,
+    to_rgb,
+    to_uint8,
+)
 from medlab.widgets._base import MedlabWidget
+from medlab.widgets._controls import IntSlider
+from medlab.widgets._picture import Picture
 
 __all__ = ["ScatterExplorer"]
 
-_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+# colour-blind-safe group colours (Okabe–Ito), each group also with its own marker
+_COLORS = tuple("#{:02x}{:02x}{:02x}".format(*rgb) for rgb in LABEL_COLORS)
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+_MARKER_WORDS = ("circles", "squares", "triangles", "diamonds", "down triangles", "pluses",
+                 "crosses")
 
 
 class ScatterExplorer(MedlabWidget):
@@ -94,15 +109,15 @@ class ScatterExplorer(MedlabWidget):
             raise ValueError(f"index must be from 0 to {n - 1}, got {index!r}")
 
         self.view = w.Dropdown(options=list(self.embeddings), description="view")
-        self.point_slider = w.IntSlider(value=int(index), min=0, max=n - 1, description="point")
+        self.point_slider = IntSlider(value=int(index), min=0, max=n - 1, description="point")
         self.neighbour_button = w.Button(description="nearest neighbour")
-        self.plot = w.Image(format="png")
-        self.image_widget = w.Image(format="png")
+        self.plot = Picture(width=320, height=272, figure=True)
         h, wd = self.images.shape[1:]
         disp_w, disp_h = display_size((h, wd), (1.0, 1.0), max_px)
-        self.image_widget.layout = w.Layout(width=f"{disp_w}px", height=f"{disp_h}px")
+        self.display_size = (disp_w, disp_h)
+        self.image_widget = Picture(width=disp_w, height=disp_h)
         self.readout = w.HTML()
-        self._figure = BlitFigure(4.0, 3.4)
+        self._figure = BlitFigure(4.0, 3.4, transparent=True)
         self._lo, self._hi = float(self.images.min()), float(self.images.max())
         self.view.observe(lambda _c: self._draw_background(), "value")
         self.point_slider.observe(lambda _c: self.render(), "value")
@@ -153,7 +168,8 @@ class ScatterExplorer(MedlabWidget):
             sel = self.labels == g
             name = self.label_names[g] if g < len(self.label_names) else f"group {g}"
             ax.scatter(pts[sel, 0], pts[sel, 1], s=12, alpha=0.7,
-                       color=_COLORS[g % len(_COLORS)], label=name)
+                       color=_COLORS[g % len(_COLORS)], marker=_MARKERS[g % len(_MARKERS)],
+                       label=name)
         ax.legend(loc="best", fontsize=8)
         ax.set_title(self.view.value, fontsize=10)
         ax.tick_params(labelsize=7)
@@ -169,9 +185,47 @@ class ScatterExplorer(MedlabWidget):
         x, y = self.points[i]
         self._marker.set_data([x], [y])
         self.plot.value = self._figure.png()
-        self.image_widget.value = encode_png(
-            to_rgb(to_uint8(scale01(self.images[i], self._lo, self._hi)))
-        )
+        self._pixels = to_rgb(to_uint8(scale01(self.images[i], self._lo, self._hi)))
+        self.image_widget.value = encode_png(self._pixels)
         g = int(self.labels[i])
-        name = self.label_names[g] if g < len(self.label_names) else f"group {g}"
+        name = self._group_name(g)
         self.readout.value = f"point {i}: <b>{name}</b> at ({x:.3g}, {y:.3g})"
+        self.plot.alt = self._plot_alt()
+        self.image_widget.alt = f"Image of point {i} ({name})."
+        self._changed()
+
+    def _group_name(self, g: int) -> str:
+        return self.label_names[g] if g < len(self.label_names) else f"group {g}"
+
+    def _plot_alt(self) -> str:
+        groups = ", ".join(
+            f"{int(np.sum(self.labels == g))} {self._group_name(int(g))} "
+            f"({color_name(LABEL_COLORS[int(g) % len(LABEL_COLORS)])}, "
+            f"{_MARKER_WORDS[int(g) % len(_MARKERS)]})"
+            for g in np.unique(self.labels)
+        )
+        x, y = self.points[self.index]
+        chosen = self._group_name(int(self.labels[self.index]))
+        return (f"{self.view.value} scatter plot of {len(self.images)} images: {groups}; "
+                f"the selected point {self.index} ({chosen}) is circled at ({x:.3g}, {y:.3g}).")
+
+    def alt_text(self) -> str:
+        image = self.image_widget.alt
+        return f"{self._plot_alt()} Beside it: {image[0].lower()}{image[1:]}"
+
+    def static_image(self) -> Any:
+        """The scatter plot (on white) and the selected image side by side."""
+        import io
+
+        from PIL import Image
+
+        plot = np.asarray(Image.open(io.BytesIO(self.plot.value)).convert("RGBA"))
+        alpha = plot[..., 3:4].astype(np.float32) / 255
+        plot = (plot[..., :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
+        w, h = self.display_size
+        image = np.asarray(Image.fromarray(self._pixels).resize((w, h), Image.Resampling.NEAREST))
+        height = max(plot.shape[0], h)
+        canvas = np.full((height, plot.shape[1] + 6 + w, 3), 255, np.uint8)
+        canvas[: plot.shape[0], : plot.shape[1]] = plot
+        canvas[:h, plot.shape[1] + 6 :] = image
+        return canvas

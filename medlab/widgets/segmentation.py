@@ -6,15 +6,30 @@ from typing import Any
 
 import numpy as np
 
-from medlab.render import blend, display_size, encode_png, outline, scale01, to_rgb
+from medlab.render import (
+    OKABE_ITO,
+    blend,
+    color_name,
+    display_size,
+    encode_png,
+    outline,
+    paint_mask,
+    scale01,
+    to_rgb,
+)
 from medlab.render import to_uint8 as _to_uint8
 from medlab.widgets._base import MedlabWidget, as_image
+from medlab.widgets._controls import FloatSlider, IntSlider
+from medlab.widgets._picture import Picture
 
 __all__ = ["SegmentationOverlay"]
 
-TRUTH_COLOR = (60, 180, 75)  # green: truth only (missed)
-PRED_COLOR = (230, 25, 75)  # red: prediction only (false positive)
-BOTH_COLOR = (255, 225, 25)  # yellow: both (true positive)
+# Okabe–Ito colours, told apart by readers with any common colour-vision deficiency
+# (the red/green pair of many overlays is not): blue, vermillion and yellow also differ
+# in lightness, and every region is outlined as well as filled.
+TRUTH_COLOR = OKABE_ITO["sky blue"]  # truth only (missed)
+PRED_COLOR = OKABE_ITO["vermillion"]  # prediction only (false positive)
+BOTH_COLOR = OKABE_ITO["yellow"]  # both (true positive)
 
 
 class SegmentationOverlay(MedlabWidget):
@@ -33,8 +48,9 @@ class SegmentationOverlay(MedlabWidget):
     window : (center, width), optional
         Display window for the image, in its units.
     mode : {"fill", "contour"}
-        Filled regions (yellow where both agree, green where only the truth is, red where
-        only the prediction is) or the two outlines (truth green, prediction red).
+        Filled regions, each inside its opaque outline (yellow where both agree, sky
+        blue where only the truth is, vermillion where only the prediction is), or the
+        two outlines (truth sky blue, prediction vermillion).
 
     Attributes
     ----------
@@ -91,31 +107,38 @@ class SegmentationOverlay(MedlabWidget):
 
         n = data.shape[0] if data.ndim == 3 else 1
         start = int(np.argmax(self.truth.reshape(n, -1).sum(axis=1))) if data.ndim == 3 else 0
-        self.slice_slider = w.IntSlider(
+        self.slice_slider = IntSlider(
             value=start, min=0, max=n - 1, description="slice",
             layout=w.Layout(display=None if data.ndim == 3 else "none"),
         )
-        self.threshold_slider = w.FloatSlider(
+        self.threshold_slider = FloatSlider(
             value=threshold, min=0.0, max=1.0, step=0.01, description="threshold",
+            readout_format=".2f",
             layout=w.Layout(display=None if self.probabilistic else "none"),
         )
-        self.opacity_slider = w.FloatSlider(
-            value=opacity, min=0.0, max=1.0, step=0.05, description="opacity"
+        self.opacity_slider = FloatSlider(
+            value=opacity, min=0.0, max=1.0, step=0.05, description="opacity",
+            readout_format=".2f",
         )
         self.mode_buttons = w.ToggleButtons(options=["fill", "contour"], value=mode)
         self.show_truth = w.Checkbox(value=True, description="truth", indent=False)
         self.show_pred = w.Checkbox(value=True, description="prediction", indent=False)
+        def swatch(rgb: tuple[int, int, int], text: str) -> str:
+            return (f"<span style='white-space:nowrap; margin-right:10px'><span "
+                    f"aria-hidden='true' style='display:inline-block; width:11px; height:11px; "
+                    f"border:2px solid rgb{rgb}; background:rgba{(*rgb, 0.45)}; "
+                    f"vertical-align:middle'></span> {text} ({color_name(rgb)})</span>")
+
         legend = w.HTML(
-            "<span style='color:#3cb44b'>■</span> truth only (missed) "
-            "<span style='color:#e6194b'>■</span> prediction only (false positive) "
-            "<span style='color:#e6c619'>■</span> both"
+            swatch(TRUTH_COLOR, "truth only (missed)")
+            + swatch(PRED_COLOR, "prediction only (false positive)")
+            + swatch(BOTH_COLOR, "both")
         )
         plane = data.shape[-2:]
         plane_sp = sp[-2:]
         dw, dh = display_size(plane, plane_sp, max_px)
-        self.image_widget = w.Image(
-            format="png", layout=w.Layout(width=f"{dw}px", height=f"{dh}px", object_fit="fill")
-        )
+        self.display_size = (dw, dh)
+        self.image_widget = Picture(width=dw, height=dh)
         self.readout = w.HTML()
         for ctl in (self.slice_slider, self.opacity_slider, self.mode_buttons,
                     self.show_truth, self.show_pred):
@@ -185,12 +208,13 @@ class SegmentationOverlay(MedlabWidget):
             if show_p:
                 blend(rgb, outline(pred), PRED_COLOR, 1.0, inplace=True)
         elif show_t and show_p:
-            blend(rgb, truth & ~pred, TRUTH_COLOR, a, inplace=True)
-            blend(rgb, pred & ~truth, PRED_COLOR, a, inplace=True)
-            blend(rgb, truth & pred, BOTH_COLOR, a, inplace=True)
+            paint_mask(rgb, truth & ~pred, TRUTH_COLOR, a, inplace=True)
+            paint_mask(rgb, pred & ~truth, PRED_COLOR, a, inplace=True)
+            paint_mask(rgb, truth & pred, BOTH_COLOR, a, inplace=True)
         elif show_t or show_p:
-            blend(rgb, truth if show_t else pred, TRUTH_COLOR if show_t else PRED_COLOR, a,
-                  inplace=True)
+            paint_mask(rgb, truth if show_t else pred, TRUTH_COLOR if show_t else PRED_COLOR, a,
+                       inplace=True)
+        self._pixels = rgb
         self.image_widget.value = encode_png(rgb)
         self.scores["dice_slice"] = float(dice(truth, pred))
         self.scores["iou_slice"] = float(iou(truth, pred))
@@ -203,3 +227,34 @@ class SegmentationOverlay(MedlabWidget):
             + (f" | threshold {self.threshold:.2f}" if self.probabilistic else "")
             + "</code>"
         )
+        self.image_widget.alt = self.alt_text()
+        self._changed()
+
+    def alt_text(self) -> str:
+        """What the overlay shows now, in words: slice, regions and colours, Dice, IoU."""
+        s = self.scores
+        where = (f"Slice {self.slice_index} of {self.data.shape[0]}" if self.data.ndim == 3
+                 else "Image")
+        shown = []
+        contour = self.mode_buttons.value == "contour"
+        if self.show_truth.value and self.show_pred.value and not contour:
+            shown = [f"truth only (missed) in {color_name(TRUTH_COLOR)}",
+                     f"prediction only (false positive) in {color_name(PRED_COLOR)}",
+                     f"both in {color_name(BOTH_COLOR)}"]
+        else:
+            if self.show_truth.value:
+                shown.append(f"truth in {color_name(TRUTH_COLOR)}")
+            if self.show_pred.value:
+                shown.append(f"prediction in {color_name(PRED_COLOR)}")
+        style = "outlines" if contour else (
+            f"filled at {round(100 * self.opacity_slider.value)} % inside outlines")
+        text = f"{where}: {', '.join(shown) or 'no overlay'} ({style}); "
+        text += f"Dice {s['dice_slice']:.3f}, IoU {s['iou_slice']:.3f} on this slice"
+        if self.data.ndim == 3:
+            text += f", Dice {s['dice_total']:.3f} over all slices"
+        if self.probabilistic:
+            text += f"; threshold {self.threshold:.2f}"
+        return text + "."
+
+    def static_image(self) -> Any:
+        return self._pixels, self.display_size

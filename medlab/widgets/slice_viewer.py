@@ -8,14 +8,17 @@ import numpy as np
 
 from medlab.render import (
     LABEL_COLORS,
-    blend,
+    color_name,
     display_size,
     encode_png,
+    paint_mask,
     parse_color,
     to_rgb,
     to_uint8,
 )
 from medlab.widgets._base import MedlabWidget, WindowControls, as_image
+from medlab.widgets._controls import FloatSlider, IntSlider
+from medlab.widgets._picture import Picture
 
 __all__ = ["SliceViewer"]
 
@@ -38,7 +41,9 @@ class SliceViewer(MedlabWidget):
         Default: soft tissue for CT, the 0.5–99.5 percentile range otherwise.
     overlays : array or list, optional
         Boolean mask(s) of the image's shape, or dicts ``{"mask", "color", "opacity",
-        "name"}``. More can be added with :meth:`add_overlay`.
+        "name"}``. More can be added with :meth:`add_overlay`. Each is painted as a
+        translucent fill inside an opaque outline, in colour-blind-safe colours
+        (:data:`medlab.render.LABEL_COLORS`) unless a colour is given.
     units : str, optional
         Units of the pixel values for the readout (``"HU"`` for CT by default).
     axis : int
@@ -50,8 +55,9 @@ class SliceViewer(MedlabWidget):
 
     Attributes
     ----------
-    image_widget : ipywidgets.Image
-        The rendered slice, PNG bytes in ``image_widget.value``.
+    image_widget : Picture
+        The rendered slice, PNG bytes in ``image_widget.value``, its text alternative
+        (plane, slice, window, overlays, value at the cursor) in ``image_widget.alt``.
     readout : ipywidgets.HTML
         Position and value under the cursor, e.g. ``"(z=12, y=40, x=63): -812.0 HU"``.
 
@@ -88,23 +94,20 @@ class SliceViewer(MedlabWidget):
         self._ready = False
 
         n = data.shape[self.axis] if self.axis is not None else 1
-        self.slice_slider = w.IntSlider(
+        self.slice_slider = IntSlider(
             value=n // 2, min=0, max=n - 1, description="slice", continuous_update=True,
             layout=w.Layout(display=None if data.ndim == 3 else "none"),
         )
         self.controls = WindowControls(data, self.units, window, self.render)
         rows, cols = self._plane_shape()
-        self.row_slider = w.IntSlider(value=rows // 2, min=0, max=rows - 1, description="row")
-        self.col_slider = w.IntSlider(value=cols // 2, min=0, max=cols - 1, description="column")
-        self.opacity_slider = w.FloatSlider(
+        self.row_slider = IntSlider(value=rows // 2, min=0, max=rows - 1, description="row")
+        self.col_slider = IntSlider(value=cols // 2, min=0, max=cols - 1, description="column")
+        self.opacity_slider = FloatSlider(
             value=0.4, min=0.0, max=1.0, step=0.05, description="overlay",
-            layout=w.Layout(display="none"),
+            readout_format=".2f", layout=w.Layout(display="none"),
         )
-        self.image_widget = w.Image(format="png")
         disp_w, disp_h = display_size((rows, cols), self._plane_spacing(), self.max_px)
-        self.image_widget.layout = w.Layout(
-            width=f"{disp_w}px", height=f"{disp_h}px", object_fit="fill"
-        )
+        self.image_widget = Picture(width=disp_w, height=disp_h)
         self.readout = w.HTML()
         for s in (self.slice_slider, self.row_slider, self.col_slider, self.opacity_slider):
             s.observe(lambda _change: self.render(), "value")
@@ -196,15 +199,44 @@ class SliceViewer(MedlabWidget):
         if self.overlays or self.cursor:
             rgb = to_rgb(gray)
             for ov in self.overlays:
-                blend(rgb, self._take(ov["mask"]), ov["color"], self.opacity_slider.value,
-                      inplace=True)
+                paint_mask(rgb, self._take(ov["mask"]), ov["color"], self.opacity_slider.value,
+                           inplace=True)
             if self.cursor:
                 self._draw_cursor(rgb)
             img = rgb
         else:
             img = gray
+        self._pixels = img
         self.image_widget.value = encode_png(img)
         self._update_readout(sl)
+        self.image_widget.alt = self.alt_text()
+        self._changed()
+
+    def alt_text(self) -> str:
+        """What the image shows: plane, slice, window, overlays and the value at the cursor."""
+        units = f" {self.units}" if self.units else ""
+        shape = " × ".join(str(n) for n in self.data.shape)
+        if self.axis is None:
+            where = f"Image {shape}"
+        else:
+            name = "zyx"[self.axis]
+            where = (f"Slice {name}={self.slice_index} of {self.data.shape[self.axis]} "
+                     f"(axis {self.axis}) of a {shape} volume")
+        center, width = self.controls.value
+        preset = self.controls.preset_name
+        window = f"window {center:g}/{width:g}{units}" + (
+            f" ({preset.replace('_', ' ')})" if preset != "custom" else "")
+        parts = [f"{where}, {window}"]
+        if self.overlays and self.opacity_slider.value > 0:
+            parts.append("overlays: " + ", ".join(
+                f"{ov['name']} ({color_name(ov['color'])} outline and fill)"
+                for ov in self.overlays))
+        r, c = self.row_slider.value, self.col_slider.value
+        parts.append(f"value at row {r}, column {c}: {self.cursor_value:.1f}{units}")
+        return "; ".join(parts) + "."
+
+    def static_image(self) -> Any:
+        return self._pixels, self.display_size
 
     # ---------------------------------------------------------------- helpers
     def _take(self, arr: np.ndarray) -> np.ndarray:

@@ -7,8 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from medlab.render import BlitFigure
+from medlab.render import OKABE_ITO, BlitFigure
 from medlab.widgets._base import MedlabWidget
+from medlab.widgets._controls import FloatSlider
+from medlab.widgets._picture import Picture
+
+_HEX = {name: "#{:02x}{:02x}{:02x}".format(*rgb) for name, rgb in OKABE_ITO.items()}
 
 __all__ = ["ThresholdExplorer"]
 
@@ -37,6 +41,8 @@ class ThresholdExplorer(MedlabWidget):
         ``fpr``, ``tpr``, ``auc``.
     """
 
+    static_is_figure = True
+
     def __init__(self, y_true: Any, scores: Any, threshold: float | None = None) -> None:
         import ipywidgets as w
 
@@ -56,25 +62,25 @@ class ThresholdExplorer(MedlabWidget):
         s_min = round(float(np.floor(lo / step) * step), digits)
         s_max = round(float(np.ceil(hi / step) * step), digits)
         start = round(float(np.round(np.clip(threshold, s_min, s_max) / step) * step), digits)
-        self.threshold_slider = w.FloatSlider(
+        self.threshold_slider = FloatSlider(
             value=start, min=float(s_min), max=float(s_max), step=float(step),
             description="threshold", readout_format=".4g", continuous_update=True,
             layout=w.Layout(width="480px"),
         )
         self.table = w.HTML()
-        self.plot = w.Image(format="png", layout=w.Layout(width="640px", height="256px"))
-        self._plot = BlitFigure(8.0, 3.2)
+        self.plot = Picture(width=640, height=256, figure=True)
+        self._plot = BlitFigure(8.0, 3.2, transparent=True)
         ax_roc, ax_hist = self._plot.fig.subplots(1, 2)
         self._plot.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.28)
-        ax_roc.plot(self.fpr, self.tpr, color="tab:purple", lw=2)
+        ax_roc.plot(self.fpr, self.tpr, color=_HEX["reddish purple"], lw=2)
         ax_roc.plot([0, 1], [0, 1], ":", color="grey")
         ax_roc.set(xlabel="1 − specificity (FPR)", ylabel="sensitivity (TPR)",
                    title=f"ROC, AUC = {self.auc:.3f}", xlim=(-0.02, 1.02), ylim=(-0.02, 1.02))
         bins = np.linspace(lo, hi if hi > lo else lo + 1, 31)
         ax_hist.hist(self.scores[self.y_true == 0], bins=bins, alpha=0.6, label="negatives",
-                     color="tab:blue")
+                     color=_HEX["blue"])
         ax_hist.hist(self.scores[self.y_true == 1], bins=bins, alpha=0.6, label="positives",
-                     color="tab:red")
+                     color=_HEX["orange"], hatch="//")
         ax_hist.set(xlabel="score", title="scores by true class")
         ax_hist.legend(fontsize=8)
         (self._point,) = ax_roc.plot([], [], "o", color="black", ms=9)
@@ -125,3 +131,24 @@ class ThresholdExplorer(MedlabWidget):
             f"specificity {fmt(s['specificity'])} · PPV {fmt(s['ppv'])} · "
             f"NPV {fmt(s['npv'])}</code>"
         )
+        self.plot.alt = self.alt_text()
+        self._changed()
+
+    def alt_text(self) -> str:
+        """The ROC curve, the operating point and the score histograms, in words."""
+        s = self.stats
+
+        def fmt(v: float) -> str:
+            return "not defined" if np.isnan(v) else f"{v:.3f}"
+
+        (tn, fp), (fn, tp) = self.confusion
+        return (
+            f"Left: ROC curve, AUC {self.auc:.3f}, with the operating point at threshold "
+            f"{self.threshold:.3f}: sensitivity {fmt(s['sensitivity'])} at 1 − specificity "
+            f"{fmt(s['fpr'])}. Right: histograms of the scores of {tn + fp} negatives (blue) "
+            f"and {tp + fn} positives (orange, hatched) with the threshold as a "
+            f"vertical line; TP {tp}, FP {fp}, FN {fn}, TN {tn}."
+        )
+
+    def static_image(self) -> Any:
+        return self.plot.value

@@ -9,12 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from medlab._keras import import_keras
-from medlab.render import figure_png, new_figure
+from medlab.render import OKABE_ITO, figure_png, new_figure
 from medlab.widgets._base import MedlabWidget
+from medlab.widgets._picture import Picture
 
 __all__ = ["TrainingMonitor"]
 
 keras = import_keras()
+
+_TRAIN = "#{:02x}{:02x}{:02x}".format(*OKABE_ITO["blue"])
+_VALIDATION = "#{:02x}{:02x}{:02x}".format(*OKABE_ITO["vermillion"])
 
 
 class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
@@ -22,7 +26,9 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
 
     The monitor displays itself once when training begins (unless it was already
     displayed, or ``display=False``) and then updates that one display in place: no
-    new output per epoch, so a notebook's stored outputs stay small and stable.
+    new output per epoch, so a notebook's stored outputs stay small and stable. The
+    stored output keeps a picture of the final curves (after the cell), so the curves
+    survive in a saved or exported notebook.
     Use ``model.fit(..., verbose=0, callbacks=[TrainingMonitor()])`` so that Keras'
     own progress bar does not print alongside.
 
@@ -42,6 +48,8 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
         The epochs (1-based) seen so far.
     """
 
+    static_is_figure = True
+
     def __init__(self, metrics: list[str] | None = None, *, display: bool = True) -> None:
         import ipywidgets as w
 
@@ -52,7 +60,7 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
         self.history: dict[str, list[float]] = {}
         self.epochs: list[int] = []
         self.status = w.HTML("<code>waiting for the first epoch …</code>")
-        self.plot = w.Image(format="png")
+        self.plot = Picture(figure=True, alt="Training curves: no epoch finished yet.")
         self.widget = w.VBox([self.status, self.plot])
         self.redraws = 0
 
@@ -62,6 +70,26 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
     def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
         self._shown = True
         return MedlabWidget._repr_mimebundle_(self, **kwargs)
+
+    def _ipython_display_(self) -> None:
+        self._shown = True
+        MedlabWidget._ipython_display_(self)
+
+    def alt_text(self) -> str:
+        """The curves in words: what is plotted, over how many epochs, the last values."""
+        if not self.epochs:
+            return "Training curves: no epoch finished yet."
+        names = self.plotted_metrics()
+        last = "; ".join(
+            f"{key} {values[-1]:.4g}" for key, values in self.history.items()
+            if key.removeprefix("val_") in names
+        )
+        return (f"Training curves of {', '.join(names)} over {len(self.epochs)} epochs: "
+                f"training (solid, blue) and validation (dashed, vermillion). "
+                f"After the last epoch: {last}.")
+
+    def static_image(self) -> Any:
+        return self.plot.value or None
 
     # ------------------------------------------------------------ Keras hooks
     def on_train_begin(self, logs: dict | None = None) -> None:
@@ -90,7 +118,9 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
         of = f"/{total}" if total else ""
         self.status.value = f"<code>epoch {self.epochs[-1]}{of} · {shown}</code>"
         self.plot.value = figure_png(self._figure())
+        self.plot.alt = self.alt_text()
         self.redraws += 1
+        self._changed()
 
     def plotted_metrics(self) -> list[str]:
         """Base names plotted, one panel each (loss first)."""
@@ -103,16 +133,18 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
     def _figure(self):
         names = self.plotted_metrics()
         if not hasattr(self, "_fig") or len(self._fig.axes) != max(1, len(names)):
-            self._fig = new_figure(3.4 * max(1, len(names)), 2.8)
-            self.plot.layout.width = f"{round(3.4 * max(1, len(names)) * 80)}px"
-            self.plot.layout.height = f"{round(2.8 * 80)}px"
+            self._fig = new_figure(3.4 * max(1, len(names)), 2.8, transparent=True)
+            self.plot.width = round(3.4 * max(1, len(names)) * 80)
+            self.plot.height = round(2.8 * 80)
             self._fig.subplots(1, max(1, len(names)), squeeze=False)
             self._fig.subplots_adjust(left=0.1, right=0.98, bottom=0.18, top=0.88, wspace=0.3)
         for ax, name in zip(self._fig.axes, names, strict=False):
             ax.clear()
-            for key, style, label in ((name, "-o", "train"), (f"val_{name}", "--s", "validation")):
+            for key, style, color, label in ((name, "-o", _TRAIN, "train"),
+                                             (f"val_{name}", "--s", _VALIDATION, "validation")):
                 if key in self.history:
-                    ax.plot(self.epochs, self.history[key], style, ms=3, label=label)
+                    ax.plot(self.epochs, self.history[key], style, ms=3, color=color,
+                            label=label)
             ax.set_title(name)
             ax.set_xlabel("epoch")
             ax.grid(alpha=0.3)

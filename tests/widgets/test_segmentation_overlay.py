@@ -60,15 +60,15 @@ def test_contour_mode_paints_only_the_outlines():
     rgb = decode_png(seg.image_widget.value)
     painted = rgb.sum(axis=2) > 0
     assert np.array_equal(painted, outline(truth) | outline(pred))
-    assert rgb[8, 15].tolist() == [230, 25, 75]  # prediction outline drawn last, in red
+    assert rgb[8, 15].tolist() == [213, 94, 0]  # prediction outline drawn last, vermillion
     seg.mode_buttons.value = "fill"
     seg.opacity_slider.value = 1.0
     rgb = decode_png(seg.image_widget.value)
     painted = rgb.sum(axis=2) > 0
     assert np.array_equal(painted, truth | pred)
-    assert rgb[10, 10].tolist() == [255, 225, 25]  # both: yellow
-    assert rgb[5, 5].tolist() == [60, 180, 75]  # truth only (missed): green
-    assert rgb[14, 14].tolist() == [230, 25, 75]  # prediction only: red
+    assert rgb[10, 10].tolist() == [240, 228, 66]  # both: yellow
+    assert rgb[5, 5].tolist() == [86, 180, 233]  # truth only (missed): sky blue
+    assert rgb[14, 14].tolist() == [213, 94, 0]  # prediction only: vermillion
     assert seg.scores["dice_slice"] == pytest.approx(2 * 16 / 128)
     seg.show_pred.value = False
     painted = decode_png(seg.image_widget.value).sum(axis=2) > 0

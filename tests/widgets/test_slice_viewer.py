@@ -64,7 +64,7 @@ def test_aspect_ratio_follows_the_spacing(ct):
     v = SliceViewer(ct, cursor=False, max_px=400)
     w, h = v.display_size  # 40 rows × 0.5 mm = 20 mm tall, 30 cols × 1 mm = 30 mm wide
     assert (w, h) == (400, 267)
-    assert v.image_widget.layout.width == "400px" and v.image_widget.layout.height == "267px"
+    assert (v.image_widget.width, v.image_widget.height) == (400, 267)
     # along axis 2 the planes are 6 rows × 5 mm = 30 mm tall, 40 columns × 0.5 mm = 20 mm wide
     side = SliceViewer(ct, axis=2, cursor=False, max_px=400)
     assert side.display_size == (267, 400)
