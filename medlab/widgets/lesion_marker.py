@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from medlab.render import blend, encode_png, outline, to_rgb, to_uint8
+from medlab.render import blend, encode_png, outline, parse_color, to_rgb, to_uint8
 from medlab.widgets._base import MedlabWidget, WindowControls, as_image
 from medlab.widgets._clickable import (
     ORIENTATION,
@@ -45,8 +45,9 @@ from medlab.widgets._clickable import (
 __all__ = ["LesionMarker", "niivue_view", "plane_picture"]
 
 MODES = ("mark", "erase", "move")
-_MARK_COLOR = (245, 130, 48)  # orange, told apart from the cyan reference without red/green
-_REFERENCE_COLOR = (70, 240, 240)  # cyan
+# the render palette's (Okabe-Ito) orange and sky blue: told apart without red/green vision
+_MARK_COLOR = parse_color("orange")
+_REFERENCE_COLOR = parse_color("cyan")
 _CURSOR_COLOR = np.array((255, 215, 0), np.uint8)
 _BACKGROUND = (40, 40, 40)
 

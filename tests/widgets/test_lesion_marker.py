@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from medlab import measure, metrics, segment
-from medlab.render import decode_png
+from medlab.render import decode_png, parse_color
 from medlab.widgets import ClickableImage, LesionMarker
 from medlab.widgets._clickable import ORIENTATION, DisplayGrid, _glyph, draw_letters, head_up_plane
 
-ORANGE = (245, 130, 48)  # the marking's outline
-CYAN = (70, 240, 240)  # the reference's outline
+ORANGE = parse_color("orange")  # the marking's outline
+CYAN = parse_color("cyan")  # the reference's outline (sky blue: safe for colour-blind readers)
 YELLOW = (255, 215, 0)  # the cursor
 
 
