@@ -1,8 +1,13 @@
 """``check``, ``hint``, ``solution`` and ``fallback``: what lessons call.
 
-Each returns an object that Jupyter displays (HTML in JupyterLab, deterministic plain
-text everywhere else, so nbval outputs are stable). Put the call on the last line of
-the cell. Nothing here raises on a wrong answer.
+In a notebook, ``check``, ``hint`` and ``solution`` show their message when they are
+called, wherever they are in the cell: two hints in one cell show two hints. Each also
+returns its object (a :class:`CheckResult` is true when it passed); Jupyter does not
+show that object a second time when it is the cell's last line, and shows it again
+when a later cell displays it. Outside a kernel (plain Python, a terminal) nothing is
+displayed by the call and the returned object prints as text. The display is HTML in
+JupyterLab and deterministic plain text everywhere else, so nbval outputs are stable.
+Nothing here raises on a wrong answer.
 
 A check is bounded: the checker (and the learner's function it calls) runs for at most
 :data:`TIME_LIMIT_S` seconds when ``check`` is called from the main thread (as in a
@@ -53,6 +58,41 @@ _FALLBACK_VALUES: dict[str, list[Any]] = {}
 _VALUE_TYPES = (int, float, complex, str, bytes, bool, type(None), tuple, frozenset)
 # How many hints of each exercise have been shown in this process.
 _HINTS_SHOWN: dict[str, int] = {}
+
+def _kernel_shell() -> Any:
+    """The IPython shell of a Jupyter kernel we run in, or None (plain Python, terminal)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the course's dependencies
+        return None
+    shell = get_ipython()
+    return shell if shell is not None and getattr(shell, "kernel", None) is not None else None
+
+
+class _ShownWhenCalled:
+    """Displayed by the call that made it, not a second time as the same cell's result."""
+
+    _shown_in: int | None = None
+
+    def _show(self) -> None:
+        """Display now, if in a kernel (called by check, hint and solution)."""
+        if _kernel_shell() is not None:
+            self._ipython_display_()
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        shell = _kernel_shell()
+        count = getattr(shell, "execution_count", None)
+        if shell is not None and self._shown_in == count:
+            return  # shown by the call in this very cell
+        display({"text/plain": repr(self), "text/html": self._repr_html_()}, raw=True)
+        if shell is not None:
+            self._shown_in = count
+
+    def _repr_html_(self) -> str:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
 
 _BOX = (
     "border-left: 4px solid {color}; padding: 4px 10px; margin: 4px 0; "
@@ -121,7 +161,7 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
 
 
 @dataclass
-class CheckResult:
+class CheckResult(_ShownWhenCalled):
     """The feedback of one check.
 
     Attributes
@@ -195,7 +235,7 @@ class CheckResult:
 
 
 @dataclass
-class HintText:
+class HintText(_ShownWhenCalled):
     """A hint (or a message that there is none left), displayable."""
 
     exercise_id: str
@@ -220,7 +260,7 @@ class HintText:
 
 
 @dataclass
-class SolutionText:
+class SolutionText(_ShownWhenCalled):
     """The reference solution, folded in HTML until the learner opens it."""
 
     exercise_id: str
@@ -345,8 +385,9 @@ def check(exercise_id: str, answer: Any, *, time_limit_s: float | None = TIME_LI
     Returns
     -------
     CheckResult
-        Displays as feedback: what is right, what is not (expected shape, type, value
-        range), never the solution. ``bool(result)`` is True when it passed. A pass is
+        Shown at once in a notebook (wherever the call is in the cell) as feedback: what
+        is right, what is not (expected shape, type, value range), never the solution.
+        ``bool(result)`` is True when it passed. A pass is
         recorded in the learner's progress; so is a failed check, with the lines that
         said what was wrong (for the teacher's ``medlab class report``), never the code.
 
@@ -359,13 +400,15 @@ def check(exercise_id: str, answer: Any, *, time_limit_s: float | None = TIME_LI
     from_fallback = any(answer is value for value in _FALLBACK_VALUES.get(exercise_id, ()))
     if exercise_id in _FALLBACK_USED or from_fallback:
         _FALLBACK_USED.discard(exercise_id)
-        return CheckResult(
+        result = CheckResult(
             exercise.id,
             exercise.title,
             NOT_ATTEMPTED,
             note="The reference solution was used so the rest of the notebook runs. "
             "Replace the fallback(...) line with your own code to get credit.",
         )
+        result._show()
+        return result
     result = _run_checker(exercise, answer, time_limit_s)
     if result.passed:
         result.note = _record(exercise_id)
@@ -373,18 +416,22 @@ def check(exercise_id: str, answer: Any, *, time_limit_s: float | None = TIME_LI
         result.note = " ".join(
             [f'Try again, or ask for a hint: hint("{exercise_id}")', *_record_failure(result)]
         )
+    result._show()
     return result
 
 
 def hint(exercise_id: str, number: int | None = None) -> HintText:
     """The next hint for ``exercise_id`` (or hint ``number``, counting from 1).
 
-    Each call without ``number`` shows one more hint, up to the last one.
+    Each call without ``number`` shows one more hint, up to the last one; in a notebook
+    the hint is shown when it is called, so two calls in one cell show two hints.
     """
     exercise = get(exercise_id)
     total = len(exercise.hints)
     if total == 0:
-        return HintText(exercise_id, 0, 0, "this exercise has no hints; see solution(...).")
+        text = HintText(exercise_id, 0, 0, "this exercise has no hints; see solution(...).")
+        text._show()
+        return text
     if number is None:
         number = min(_HINTS_SHOWN.get(exercise_id, 0) + 1, total)
     if not 1 <= number <= total:
@@ -392,12 +439,19 @@ def hint(exercise_id: str, number: int | None = None) -> HintText:
             f"Hint number for {exercise_id!r} should be between 1 and {total}, found {number}"
         )
     _HINTS_SHOWN[exercise_id] = max(_HINTS_SHOWN.get(exercise_id, 0), number)
-    return HintText(exercise_id, number, total, exercise.hints[number - 1])
+    text = HintText(exercise_id, number, total, exercise.hints[number - 1])
+    text._show()
+    return text
 
 
 def solution(exercise_id: str) -> SolutionText:
-    """The reference solution of ``exercise_id``, folded until clicked in JupyterLab."""
-    return SolutionText(exercise_id, get(exercise_id).solution)
+    """The reference solution of ``exercise_id``, folded until clicked in JupyterLab.
+
+    In a notebook it is shown when called, wherever the call is in the cell.
+    """
+    text = SolutionText(exercise_id, get(exercise_id).solution)
+    text._show()
+    return text
 
 
 def fallback(exercise_id: str, namespace: dict | None = None) -> None:
