@@ -158,3 +158,32 @@ def test_default_cam_layer_is_the_output_of_the_last_conv_block():
     model = medlab.models.cnn((16, 16, 1), filters=(4, 8), dense=None, compile=False)
     assert explain.default_cam_layer(model) == "relu2"  # conv2 → relu2, not pool2
     assert GradCAMViewer(model, np.zeros((16, 16))).layer_choice.value == "relu2"
+
+
+def test_model_widgets_leave_pictures_with_text_alternatives(cnn, image):
+    import base64
+
+    monitor = TrainingMonitor(display=False)
+    assert monitor.static_image() is None  # nothing to show before the first epoch
+    monitor.update(0, {"loss": 0.9, "val_loss": 1.1, "accuracy": 0.6})
+    monitor.update(1, {"loss": 0.5, "val_loss": 0.8, "accuracy": 0.7})
+    data, metadata = monitor.static_bundle()
+    assert decode_png(base64.b64decode(data["image/png"])).ndim >= 2
+    alt = metadata["image/png"]["alt"]
+    assert alt.startswith("Training curves of loss, accuracy over 2 epochs")
+    assert "val_loss 0.8" in alt and metadata["image/png"]["needs_background"] == "light"
+    assert decode_png(monitor.plot.value)[0, 0, 3] == 0  # transparent: follows the theme
+
+    gv = GradCAMViewer(cnn, image)
+    assert gv.colormap_choice.value == "viridis"  # colour-blind-safe by default
+    heat = np.asarray(gv.heatmap)
+    r, c = np.unravel_index(int(np.argmax(heat)), heat.shape)
+    assert f"hottest at row {r}, column {c}" in gv.image_widget.alt
+    assert "yellow = raises the score most" in gv.image_widget.alt
+    gv.colormap_choice.value = "jet"
+    assert "red = raises" in gv.image_widget.alt and "red = raises" in gv.info.value
+    fx = FeatureMapExplorer(cnn, image)
+    assert fx.image_widget.alt.startswith("Feature maps 0 to 1 of the 2 maps of layer conv1")
+    assert "filters of conv1" in fx.filters_widget.alt
+    assert set(fx.static_bundle()[0]) == {"application/vnd.jupyter.widget-view+json",
+                                          "image/png", "text/plain"}

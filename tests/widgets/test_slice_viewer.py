@@ -123,3 +123,34 @@ def test_window_presets_lie_on_the_slider_grid():
         assert abs(center / step - round(center / step)) < 1e-6
         assert abs(width / step - round(width / step)) < 1e-6
     assert v.controls.preset.value == "auto"
+
+
+def test_sliders_are_the_accessible_ones_with_units_and_bounds(ct):
+    from medlab.widgets._controls import FloatSlider, IntSlider
+
+    v = SliceViewer(ct, window="lung")
+    assert isinstance(v.slice_slider, IntSlider) and isinstance(v.controls.center, FloatSlider)
+    assert v.controls.center.units == "HU" and v.controls.center.description == "level"
+    v.slice_slider.value = 99  # clamped as ipywidgets does
+    assert v.slice_slider.value == 5
+    with pytest.raises(Exception, match="min"):
+        v.slice_slider.min = 10
+
+
+def test_a_level_off_by_browser_rounding_still_names_its_preset(ct):
+    v = SliceViewer(ct, window="lung")
+    v.controls.center.value = -600.4  # within half a 1 HU step
+    assert v.controls.preset.value == "lung" and v.controls.preset_name == "lung"
+    v.controls.center.value = -598.0
+    assert v.controls.preset.value == "custom"
+
+
+def test_alt_text_says_slice_window_overlay_and_value(ct):
+    mask = np.zeros(ct.array.shape, bool)
+    mask[3, 5:9, 5:9] = True
+    v = SliceViewer(ct, window="bone", overlays={"mask": mask, "name": "nodule", "color": "red"})
+    v.slice_slider.value = 3
+    alt = v.image_widget.alt
+    assert alt.startswith("Slice z=3 of 6 (axis 0) of a 6 × 40 × 30 volume, window 400/1800 HU")
+    assert "(bone)" in alt and "nodule (vermillion outline and fill)" in alt
+    assert f"{v.cursor_value:.1f} HU" in alt
