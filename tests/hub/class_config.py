@@ -26,7 +26,7 @@ c.Spawner.environment = {
     "MEDLAB_DATA_DIR": "/srv/medlab/data",
 }
 # A kernel left idle for 30 minutes is stopped: a kernel that trained a model holds
-# 0.5-1 GB, and memory, not CPU, is what limits the class size.
+# 0.5 to 1 GB of its own, and memory, not CPU, is what limits the class size.
 c.Spawner.args = [
     "--MappingKernelManager.cull_idle_timeout=1800",
     "--MappingKernelManager.cull_interval=300",

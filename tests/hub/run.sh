@@ -42,6 +42,18 @@ if [ ! -f "$LABEXT" ] || [ -n "$(find extension/src extension/style extension/pa
   (cd extension && jlpm install --immutable >/dev/null && jlpm build:prod >/dev/null)
 fi
 
+# The class configuration that docs/teaching.md shows must be the one tested here.
+"$PY" - <<'EOF' || exit 1
+import re
+from pathlib import Path
+tested = Path("tests/hub/class_config.py").read_text()
+tested = tested[tested.index("c = get_config()"):].replace(
+    "  # noqa: F821 - provided by traitlets when loading the file", "").strip()
+shown = re.findall(r"```python\n(.*?)```", Path("docs/teaching.md").read_text(), re.DOTALL)
+if not any(block.strip() == tested for block in shown):
+    raise SystemExit("[hub] docs/teaching.md does not show tests/hub/class_config.py as it is")
+EOF
+
 cd tests/hub
 LOCKSUM="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ "$(cat node_modules/.medlab-lock 2>/dev/null)" != "$LOCKSUM" ]; then
