@@ -1,12 +1,13 @@
 """Radiomic features of a region: first order, shape and GLCM texture, as pyradiomics defines them.
 
 *Radiomics* turns a delineated region of an image (a tumour on CT) into numbers. The
-numbers mean something only with their exact definition, so every feature here follows
-pyradiomics (van Griethuysen et al., 2017), the field's reference implementation, and
-carries its name (``"Mean"``, ``"Entropy"``, ``"Contrast"``); :func:`extract` returns them
-keyed as pyradiomics does (``"original_firstorder_Mean"``), so that they can be compared
-with its published baseline tables (``datasets.load("radiomics_baseline")``). The tests
-assert that they agree, and where and why they do not.
+numbers mean something only with their exact definition and settings, so every feature
+here follows pyradiomics (van Griethuysen et al., 2017), the most widely used
+implementation, and carries its name (``"Mean"``, ``"Entropy"``, ``"Contrast"``);
+:func:`extract` returns them keyed as pyradiomics does (``"original_firstorder_Mean"``),
+so that they can be compared with its published baseline tables
+(``datasets.load("radiomics_baseline")``). The tests assert that they agree, and where and
+why they do not.
 
 Functions
 ---------
@@ -17,16 +18,26 @@ Functions
 
 Notes
 -----
-Where pyradiomics departs from the IBSI reference manual (Zwanenburg et al., 2020), this
-module follows pyradiomics, and says so:
+Mean, percentiles, voxel and mesh volume, surface area, sphericity and maximum diameter
+have the same definitions in pyradiomics and in the IBSI reference manual (Zwanenburg et
+al., 2020). Where pyradiomics departs from IBSI, this module follows pyradiomics, and says
+so:
 
 - bins of a fixed width start at a multiple of the width at or below the region's minimum
-  (IBSI: at the minimum of the re-segmentation range);
+  (IBSI: at the lower bound of the re-segmentation range, or at the region's minimum if
+  there is none). Entropy, uniformity and the GLCM features (for the same aggregation,
+  below) are therefore the same as IBSI's only when both start their bins at the same
+  place, e.g. a re-segmentation range from −1000 HU with a width of 25 HU;
 - ``Energy``, ``TotalEnergy`` and ``RootMeanSquared`` add ``voxel_array_shift`` to every
-  value first (pyradiomics' setting, 2000 for CT, so that HU below 0 do not cancel);
+  value first (pyradiomics' setting, 2000 for CT: every CT value becomes positive, so
+  −100 HU and +100 HU no longer contribute equally; the value depends on the shift, which
+  must be reported; IBSI adds none);
 - ``Kurtosis`` is m4 / m2², not the excess kurtosis (IBSI subtracts 3);
 - GLCM features are computed per direction and averaged (IBSI names several other
   aggregations, which give other values).
+
+IBSI compliance is claimed for a whole pipeline checked against the IBSI reference
+values, which the tests of this module do not do: they check against pyradiomics' tables.
 
 The mesh is scikit-image's marching cubes (Lewiner) on the mask; pyradiomics has its own
 implementation, which triangulates some ambiguous voxel patterns differently: the vertices
@@ -190,8 +201,9 @@ def shape(mask: Any, spacing: Sequence[float]) -> dict[str, float]:
     -------
     dict
         ``VoxelVolume`` (voxel count × voxel volume, mm³), ``MeshVolume`` (volume enclosed
-        by the marching-cubes surface through the voxel edges' midpoints, mm³; smaller
-        than the voxel volume because the mesh cuts the voxels' corners), ``SurfaceArea``
+        by the marching-cubes surface, mm³, whose vertices lie halfway between the centres of
+        a mask voxel and a neighbouring background voxel; smaller than the voxel volume
+        because the mesh cuts the voxels' corners), ``SurfaceArea``
         (mm²), ``SurfaceVolumeRatio`` (mm⁻¹), ``Sphericity`` ((36π V²)^(1/3) / A: 1 for a
         ball, with V the mesh volume) and ``Maximum3DDiameter`` (the largest distance
         between two mesh vertices, mm).

@@ -17,7 +17,8 @@ from medlab import datasets, radiomics
 
 
 def test_discretise_bins_from_a_multiple_of_the_width_like_pyradiomics():
-    # minimum -506 HU, width 25: the first bin is [-525, -500) (IBSI would start at -506)
+    # minimum -506 HU, width 25: the first bin is [-525, -500) (IBSI starts at the lower bound
+    # of the re-segmentation range, or at -506 if there is none)
     values = np.array([-506.0, -500.0, -476.0, -475.0, 0.0, 24.999, 25.0])
     assert radiomics.discretise(values, 25).tolist() == [1, 2, 2, 3, 22, 22, 23]
     # the same as numpy.digitize over pyradiomics' edges np.arange(low, max + 2w, w)
@@ -29,6 +30,25 @@ def test_discretise_bins_from_a_multiple_of_the_width_like_pyradiomics():
     assert radiomics.discretise([7.0, 7.0], 25).tolist() == [1, 1]  # a flat region: one bin
     with pytest.raises(ValueError, match="bin_width"):
         radiomics.discretise(x, 0)
+
+
+def _entropy_of_levels(levels: np.ndarray) -> float:
+    p = np.unique(levels, return_counts=True)[1] / levels.size
+    return float(-np.sum(p * np.log2(p)))
+
+
+def test_bins_agree_with_ibsi_only_where_both_start_on_the_same_edge():
+    # IBSI's fixed bin size: floor((x - start) / w) + 1, start = the lower bound of the
+    # re-segmentation range (here -1000 HU, a multiple of 25) or, without one, the minimum
+    x = np.round(np.random.default_rng(5).normal(-60, 150, 3000))
+    assert x.min() % 25 != 0  # the region's minimum is not on a 25 HU edge
+    ours = radiomics.discretise(x, 25)
+    from_range = np.floor((x + 1000) / 25) + 1
+    from_minimum = np.floor((x - x.min()) / 25) + 1
+    assert np.unique(from_range - ours).size == 1  # the same bins, numbered from elsewhere
+    entropy = radiomics.first_order(x, np.ones(x.shape, bool), bin_width=25)["Entropy"]
+    assert entropy == pytest.approx(_entropy_of_levels(from_range), abs=1e-9)
+    assert abs(entropy - _entropy_of_levels(from_minimum)) > 1e-3  # other edges, other value
 
 
 def test_first_order_agrees_with_numpy_and_scipy():
@@ -115,8 +135,8 @@ def test_directions_are_the_half_neighbourhood():
 
 
 def test_shape_of_one_voxel_is_an_octahedron():
-    # marching cubes through the edge midpoints of one voxel: an octahedron with half-axes
-    # a/2, b/2, c/2 -> volume abc/6, eight faces, diameter = the longest side
+    # marching cubes around one voxel: vertices halfway between its centre and each of its six
+    # background neighbours' (its face centres), an octahedron with half-axes a/2, b/2, c/2 -> volume abc/6, eight faces, diameter = the longest side
     a, b, c = 5.0, 0.6, 0.8
     m = np.zeros((3, 3, 3), bool)
     m[1, 1, 1] = True
@@ -138,7 +158,7 @@ def test_shape_of_a_ball_approaches_the_formulas():
     assert f["MeshVolume"] < f["VoxelVolume"]  # the mesh cuts the voxels' corners
     assert f["SurfaceArea"] == pytest.approx(4 * np.pi * r**2, rel=0.10)  # staircase: larger
     assert 0.85 < f["Sphericity"] <= 1.0
-    assert f["Maximum3DDiameter"] == pytest.approx(2 * r + 1, abs=0.01)  # to the edge midpoints
+    assert f["Maximum3DDiameter"] == pytest.approx(2 * r + 1, abs=0.01)  # to the face centres
 
 
 def test_bad_inputs_name_what_is_wrong():
