@@ -4,29 +4,38 @@ The Basic Application Level Confidentiality Profile of DICOM PS3.15 Annex E list
 every attribute that can identify a person, an action code (Table E.1-1a): **D** replace by
 a dummy value, **Z** replace by an empty or dummy value, **X** remove, **K** keep, **C**
 clean (replace by values of similar meaning that identify no one), **U** replace a UID by
-another, consistently; and the combined codes **Z/D**, **X/Z**, **X/D**, **X/Z/D** and
-**X/Z/U*** — remove (or empty) unless the object's definition (IOD) requires the attribute,
-then empty it, give it a dummy value, or replace the UIDs in it (Institution Name, for
-example, is X/Z/D). A full implementation looks each attribute's type up in the IOD; this
-teaching subset removes (X) where the code starts with X, which can leave a file that
-lacks an attribute its IOD requires. Options modify the profile; this module applies
+another, consistently; and combined codes. **Z/D** never removes: the attribute is emptied,
+or given a dummy value if it is Type 1 (required, non-empty). **X/Z**, **X/D**, **X/Z/D**
+and **X/Z/U*** remove the attribute unless the object's definition (IOD) requires it; then
+it is emptied (Type 2), given a dummy value (Type 1), or has the UIDs it contains replaced
+(X/Z/U*). Institution Name, for example, is X/Z/D. A full implementation looks each
+attribute's type up in the IOD; this teaching subset removes (X) where the code starts with
+X, which can leave a file that lacks an attribute its IOD requires. Options modify the
+profile; this module applies
 
 - the basic actions for the attributes in :data:`RULES` (names, IDs, addresses,
   institution, device, free-text descriptions, UIDs);
 - the *Retain Longitudinal Temporal Information with Modified Dates* option: every date
   (VR DA, and the date part of DT) is shifted by the same number of days, so intervals
-  between examinations survive; the birth date is removed;
+  between examinations survive; the birth date is emptied; times (TM) are kept;
 - the *Retain Patient Characteristics* option: sex, age, size and weight are kept (they
   matter for research; an age over 89 is itself identifying under HIPAA);
 - removal of all private (vendor) attributes, which may hold anything.
 
-It records ``PatientIdentityRemoved = "YES"``, ``DeidentificationMethod`` and
+UIDs are replaced by :func:`remap_uid`: a keyed hash (HMAC-SHA-256 with a secret key,
+called ``salt`` in this module's signatures) written as a version-8 UUID under the root
+``2.25``. It records ``PatientIdentityRemoved = "YES"``, ``DeidentificationMethod`` and
 ``LongitudinalTemporalInformationModified``.
 
 .. warning::
-   This is a teaching implementation of a subset of the profile. Pixels are not
-   examined: text burned into the image (``BurnedInAnnotation``), faces in head
-   scans and identifying shapes need other tools. For real data use a maintained
+   This is a teaching implementation of a subset of the profile. A conformant
+   de-identifier also records the profile and the options applied as codes in
+   (0012,0064) De-identification Method Code Sequence (e.g. 113100 Basic Application
+   Confidentiality Profile, 113107 Retain Longitudinal Temporal Information Modified
+   Dates Option), rewrites the File Meta Information and handles times; this module
+   does not (it only replaces the Media Storage SOP Instance UID in the file meta).
+   Pixels are not examined: text burned into the image (``BurnedInAnnotation``), faces in
+   head scans and identifying shapes need other tools. For real data use a maintained
    tool (e.g. the RSNA Clinical Trial Processor, ``deid``, ``dicognito``) and a review.
 """
 
@@ -117,28 +126,43 @@ METHOD = "PS3.15 E basic subset (MedLab); dates shifted; characteristics kept"[:
 def _check_salt(salt: Any) -> str:
     if not isinstance(salt, str) or len(salt) < 8:
         raise ValueError(
-            "salt must be a secret string of at least 8 characters (without it, anyone could "
-            f"recompute the mapping from known UIDs), got {salt!r}"
+            "salt (the secret HMAC key) must be a string of at least 8 characters (without a "
+            f"secret key, anyone could recompute the mapping from known UIDs), got {salt!r}"
         )
     return salt
 
 
+def _uuid8(digest: bytes) -> uuid.UUID:
+    """A version-8 UUID (RFC 9562: custom) from the first 16 bytes of ``digest``.
+
+    Python's :class:`uuid.UUID` sets the version only for 1 to 5 before Python 3.14, so
+    the bits are set here: version 8 in bits 76-79, the variant ``10`` in bits 62-63.
+    """
+    bits = int.from_bytes(digest[:16], "big")
+    bits = (bits & ~(0xF << 76)) | (0x8 << 76)
+    bits = (bits & ~(0x3 << 62)) | (0x2 << 62)
+    return uuid.UUID(int=bits)
+
+
 def remap_uid(uid: str, salt: str, uid_map: dict[str, str] | None = None) -> str:
-    """A new UID for ``uid``: the same input and salt always give the same output.
+    """A new UID for ``uid``: the same input and key always give the same output.
 
     The new UID is ``2.25.<decimal integer>``, the root for UIDs derived from a UUID (ISO/IEC
     9834-8, DICOM PS3.5 B.2): the integer is a UUID's 128 bits, so it must *be* a UUID,
-    variant and version bits included. Here it is a version-4 UUID whose other 122 bits
-    come from HMAC-SHA-256(salt, uid), a keyed hash: different inputs practically never
-    collide, and without the secret ``salt`` nobody can recompute the mapping from UIDs
-    they know.
+    variant and version bits included. Here the other 122 bits come from
+    HMAC-SHA-256(key, uid), a keyed hash: different inputs practically never collide, and
+    without the secret key nobody can recompute the mapping from UIDs they know. The
+    UUID is stamped **version 8** (RFC 9562's version for custom, e.g. hash-derived, UUIDs):
+    it is deterministic, so version 4 (random) would be a false label, and version 5 is an
+    unkeyed SHA-1 of a namespace and a name.
 
     Parameters
     ----------
     uid : str
         The original UID.
     salt : str
-        A secret of at least 8 characters, the same for every file of a project.
+        The secret key of the HMAC (not a salt in the password-hashing sense: it must stay
+        secret), at least 8 characters, the same for every file of a project.
     uid_map : dict, optional
         Filled in with ``{uid: new_uid}`` (a record for the data custodian).
 
@@ -149,15 +173,16 @@ def remap_uid(uid: str, salt: str, uid_map: dict[str, str] | None = None) -> str
 
     Examples
     --------
-    >>> remap_uid("1.2.3.4", "project-secret")  # doctest: +ELLIPSIS
-    '2.25...'
+    >>> new = remap_uid("1.2.3.4", "project-secret")
+    >>> new.startswith("2.25."), uuid.UUID(int=int(new[5:])).version
+    (True, 8)
     """
     _check_salt(salt)
     text = str(uid).strip()
     if not text:
         raise ValueError("uid must be a non-empty UID string, got an empty value")
     digest = hmac.new(salt.encode(), text.encode(), hashlib.sha256).digest()
-    new = "2.25." + str(uuid.UUID(bytes=digest[:16], version=4).int)
+    new = "2.25." + str(_uuid8(digest).int)
     if uid_map is not None:
         uid_map[text] = new
     return new
@@ -246,13 +271,15 @@ def deidentify(
     ----------
     ds : pydicom.Dataset
     salt : str
-        Secret for :func:`remap_uid`; keep it the same for all files of a project so
-        that UIDs stay consistent (a study's series keep pointing to the same study).
+        The secret HMAC key for :func:`remap_uid`; keep it the same for all files of a
+        project so that UIDs stay consistent (a study's series keep pointing to the same
+        study), and keep it secret.
     pseudonym : str
         Replaces PatientName and PatientID (e.g. a study subject code).
     date_shift_days : int
         Days added to every date (choose one random offset per patient and keep it
-        secret); 0 keeps the dates.
+        secret); 0 keeps the dates. Shifted dates do not meet HIPAA's Safe Harbor
+        method, which keeps only the year.
     uid_map : dict, optional
         Filled in with the old → new UIDs.
 

@@ -61,15 +61,25 @@ def _is_uuid_derived(uid: str) -> bool:
     return as_uuid.variant == uuid.RFC_4122 and as_uuid.version in range(1, 9)
 
 
+def _version_8(first_16_bytes: bytes) -> uuid.UUID:
+    """RFC 9562's layout, byte by byte: version 8 in the high nibble of octet 6, variant
+    bits 10 at the top of octet 8; the other 122 bits are the given bytes."""
+    octets = bytearray(first_16_bytes)
+    octets[6] = (octets[6] & 0x0F) | 0x80
+    octets[8] = (octets[8] & 0x3F) | 0x80
+    return uuid.UUID(bytes=bytes(octets))
+
+
 def test_remap_uid_is_a_uuid_from_a_keyed_hash():
     uids = [f"1.2.840.113619.2.55.3.{k}" for k in range(50)]
     for uid in uids:
         new = de.remap_uid(uid, SALT)
         assert _is_uuid_derived(new), new
-        assert uuid.UUID(int=int(new[5:])).version == 4
-        # the UUID's bits come from HMAC-SHA-256(salt, uid), not from a hash of salt + uid
+        # deterministic, so not version 4 (random): version 8, RFC 9562's custom UUID
+        assert uuid.UUID(int=int(new[5:])).version == 8
+        # the UUID's bits come from HMAC-SHA-256(key, uid), not from a hash of key + uid
         keyed = hmac.new(SALT.encode(), uid.encode(), hashlib.sha256).digest()[:16]
-        assert new == f"2.25.{uuid.UUID(bytes=keyed, version=4).int}"
+        assert new == f"2.25.{_version_8(keyed).int}"
         assert len(new) <= 44 and pydicom.uid.UID(new).is_valid
     # the former construction, a truncated salted SHA-256, is mostly no UUID at all
     truncated = [int.from_bytes(hashlib.sha256((SALT + u).encode()).digest()[:16], "big")

@@ -101,6 +101,33 @@ def test_platt_scaling_equals_logistic_regression_with_intercept_and_fixes_a_bia
         metrics.fit_platt_scaling([1, 1, 1], [0.2, 0.5, 0.9])
 
 
+def test_platt_fit_of_a_hedging_shifted_model_changes_nothing_at_one_probability_only():
+    # lesson 10's reading: a slope 1/T above 1 (hedging) and a negative bias (shifted up)
+    # leave observed = predicted at sigmoid(b / (1 - 1/T)) alone; below it the truth is lower
+    # than predicted, above it higher, so a temperature around 0.5 cannot fix both sides
+    rng = np.random.default_rng(7)
+    z = rng.normal(0, 1.5, 4000)
+    y = (rng.random(4000) < 1 / (1 + np.exp(-z))).astype(int)
+    p = 1 / (1 + np.exp(-(0.4 * z + 0.3)))  # hedging (0.4 z) and shifted up (+0.3)
+    temperature, bias = metrics.fit_platt_scaling(y, p)
+    assert 1 / temperature > 1 and bias < 0
+    even = 1 / (1 + np.exp(-bias / (1 - 1 / temperature)))
+    assert metrics.temperature_scale([even], temperature, bias=bias)[0] == pytest.approx(even)
+    below, above = np.array([even - 0.1]), np.array([min(even + 0.1, 0.99)])
+    assert metrics.temperature_scale(below, temperature, bias=bias)[0] < below[0]
+    assert metrics.temperature_scale(above, temperature, bias=bias)[0] > above[0]
+    bins = metrics.calibration_bins(y, p)
+    used = bins["count"] > 50
+    low = used & (bins["upper"] <= even - 0.05)
+    high = used & (bins["lower"] >= even + 0.05)
+    assert low.any() and high.any()
+    assert np.all(bins["fraction_positive"][low] < bins["mean_predicted"][low])
+    assert np.all(bins["fraction_positive"][high] > bins["mean_predicted"][high])
+    ece = metrics.expected_calibration_error
+    alone = metrics.temperature_scale(p, metrics.fit_temperature(y, p))
+    assert ece(y, metrics.temperature_scale(p, temperature, bias=bias)) < ece(y, alone)
+
+
 def test_temperature_scale_by_hand_and_float32_extremes():
     assert metrics.temperature_scale([0.5], 3.0)[0] == 0.5
     z = 2.0

@@ -188,16 +188,27 @@ def test_uid_remap_reference_is_valid_for_pydicom_and_mistakes():
     assert fn(uid, "s3cret-salt") == fn(uid, "s3cret-salt") != fn(uid, "other-salt")
     assert fn(uid, "s3cret-salt") == remap_uid(uid, "s3cret-salt")  # the library's mapping
     new = uuid.UUID(int=int(fn(uid, "s3cret-salt")[5:]))
-    assert new.version == 4 and new.variant == uuid.RFC_4122  # a real UUID under 2.25
+    assert new.version == 8 and new.variant == uuid.RFC_4122  # a real UUID under 2.25
     assert evaluate("10.uid_remap", fn).passed
     failed_with("10.uid_remap", lambda uid, salt: "1.2.3." + uid, "contains")
     failed_with("10.uid_remap", lambda uid, salt: "2.25.1", "different UIDs")
 
+    def version_8(first_16_bytes):  # RFC 9562's octets 6 and 8: version 8, variant 10
+        octets = bytearray(first_16_bytes)
+        octets[6] = (octets[6] & 0x0F) | 0x80
+        octets[8] = (octets[8] & 0x3F) | 0x80
+        return uuid.UUID(bytes=bytes(octets))
+
     def unsalted(uid, salt):
-        return "2.25." + str(uuid.UUID(bytes=hashlib.sha256(uid.encode()).digest()[:16],
-                                       version=4).int)
+        return "2.25." + str(version_8(hashlib.sha256(uid.encode()).digest()[:16]).int)
 
     failed_with("10.uid_remap", unsalted, "salt")
+
+    def labelled_random(uid, key):  # the right bits, stamped version 4 (random): a false label
+        digest = hmac.new(key.encode(), uid.encode(), hashlib.sha256).digest()[:16]
+        return "2.25." + str(uuid.UUID(bytes=digest, version=4).int)
+
+    failed_with("10.uid_remap", labelled_random, "version 8")
     failed_with("10.uid_remap", lambda uid, salt: "2.25.0" + str(abs(hash((uid, salt))))[:20]
                  + "7", "not a valid UID")
 

@@ -35,10 +35,10 @@ def _is_uuid_number(digits: str) -> bool:
 
 
 def check_uid_remap(answer: Any) -> list[Item]:
-    """``new_uid(uid, salt)``: consistent, distinct, valid, salted, not revealing.
+    """``new_uid(uid, key)``: consistent, distinct, valid, keyed, not revealing.
 
     Bespoke rather than a :class:`FunctionCheck`: there is no one right answer to compare
-    with, only properties of the mapping as a whole (same in, same out; salted; valid).
+    with, only properties of the mapping as a whole (same in, same out; keyed; valid).
     """
     items = require_function(answer, "new_uid")
     if not items[0].ok:
@@ -75,8 +75,16 @@ def check_uid_remap(answer: Any) -> list[Item]:
                 *items,
                 Item(False, f"{new[:20]}… uses the root 2.25, which is for UUIDs: the number "
                             "must be a UUID's 128 bits with its version and variant bits set "
-                            "(ISO/IEC 9834-8), not any 128-bit hash; uuid.UUID(bytes=..., "
-                            "version=4).int makes one from 16 bytes"),
+                            "(ISO/IEC 9834-8, RFC 9562), not any 128-bit hash: set bits 76-79 "
+                            "to 8 (the version) and bits 62-63 to binary 10 (the variant)"),
+            ]
+        if new.startswith("2.25.") and uuid.UUID(int=int(new[5:])).version == 4:
+            return [
+                *items,
+                Item(False, "version 4 means a random UUID, but yours is computed from the UID "
+                            "(the same UID always gives the same one): a deterministic, "
+                            "hash-derived UUID is version 8 (RFC 9562, custom); set bits 76-79 "
+                            "to 8"),
             ]
     items.append(Item(True, "valid DICOM UIDs that do not contain the originals"))
     other, error = call_safely(answer, "new_uid", _UIDS[0], "another-secret-2")
@@ -85,10 +93,11 @@ def check_uid_remap(answer: Any) -> list[Item]:
     if isinstance(other, str) and plain_text(other) == out[0]:
         return [
             *items,
-            Item(False, "the salt does not change the result: anyone could hash known UIDs and "
-                        "recognise them"),
+            Item(False, "the result does not depend on the secret key: anyone could hash known "
+                        "UIDs and recognise them (a public salt would not help either: the key "
+                        "must stay secret)"),
         ]
-    items.append(Item(True, "the secret salt changes the mapping"))
+    items.append(Item(True, "the secret key changes the mapping"))
     return items
 
 
@@ -171,17 +180,22 @@ EXERCISES = (
         checker=check_uid_remap,
         hints=(
             "A keyed hash (HMAC) gives the same output for the same input and key, different "
-            "outputs for different inputs, and cannot be recomputed without the secret key: "
-            "use the salt as the key.",
-            "hmac.new(salt.encode(), uid.encode(), hashlib.sha256).digest() gives 32 bytes.",
+            "outputs for different inputs, and cannot be recomputed without the secret key.",
+            "hmac.new(key.encode(), uid.encode(), hashlib.sha256).digest() gives 32 bytes; "
+            "int.from_bytes(digest[:16], 'big') makes a 128-bit integer of the first 16.",
             "A UID under the root 2.25 is '2.25.' followed by a UUID written as one decimal "
-            "integer: uuid.UUID(bytes=digest[:16], version=4) makes a UUID from 16 bytes (it "
-            "sets the version and variant bits), and .int is its integer.",
+            "integer. Stamp the version and the variant into the 128 bits: "
+            "bits = (bits & ~(0xF << 76)) | (0x8 << 76) sets version 8 (a custom, "
+            "deterministic UUID; 4 would claim it is random), and "
+            "bits = (bits & ~(0x3 << 62)) | (0x2 << 62) sets the variant bits to 10.",
         ),
         solution=(
-            "def new_uid(uid, salt):\n"
-            "    digest = hmac.new(salt.encode(), uid.encode(), hashlib.sha256).digest()\n"
-            "    return \"2.25.\" + str(uuid.UUID(bytes=digest[:16], version=4).int)\n"
+            "def new_uid(uid, key):\n"
+            "    digest = hmac.new(key.encode(), uid.encode(), hashlib.sha256).digest()\n"
+            "    bits = int.from_bytes(digest[:16], \"big\")\n"
+            "    bits = (bits & ~(0xF << 76)) | (0x8 << 76)  # version 8: custom (RFC 9562)\n"
+            "    bits = (bits & ~(0x3 << 62)) | (0x2 << 62)  # variant: binary 10\n"
+            "    return \"2.25.\" + str(bits)\n"
         ),
     ),
     ExerciseDef(
