@@ -853,6 +853,13 @@ def figure_png(fig: Any, dpi: int = 80) -> bytes:
     if not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
     _clear_backgrounds(fig)
+    if fig.patch.get_alpha() == 0.0:  # transparent: RGBA, no colour where nothing is drawn
+        if fig.get_dpi() != dpi:
+            fig.set_dpi(dpi)
+        fig.canvas.draw()
+        rgba = np.asarray(fig.canvas.buffer_rgba()).copy()
+        rgba[rgba[:, :, 3] == 0] = 0
+        return encode_png(rgba)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
@@ -911,7 +918,11 @@ class BlitFigure:
             if a.axes is not None and a.get_visible():
                 a.axes.draw_artist(a)
         rgba = np.asarray(self.canvas.buffer_rgba())
-        return encode_png(rgba if self.transparent else rgba[:, :, :3])
+        if not self.transparent:
+            return encode_png(rgba[:, :, :3])
+        clear = rgba.copy()
+        clear[clear[:, :, 3] == 0] = 0  # fully transparent: no colour either (smaller PNG)
+        return encode_png(clear)
 
 
 # ------------------------------------------------------- orientation letters on axes
