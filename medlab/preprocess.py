@@ -414,6 +414,7 @@ def augment(
     brightness: float = 0.1,
     contrast: float = 0.1,
     mask: np.ndarray | None = None,
+    fill: str = "nearest",
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Randomly transform one 2D image (and its mask) the way a scanner or patient might vary.
 
@@ -435,14 +436,26 @@ def augment(
         Largest additive brightness change and multiplicative contrast change.
     mask : array_like, optional
         A label mask transformed with the same geometry (nearest neighbour), no intensity changes.
+    fill : {"nearest", "constant", "reflect"}
+        What fills the parts the rotation and shift bring in from outside the image:
+        the nearest edge pixel repeated (the default; streaks along the borders), zeros
+        (black before the brightness and contrast change; the mask's background) or the
+        image mirrored at its border.
 
     Returns
     -------
     numpy.ndarray or tuple of numpy.ndarray
         The augmented float32 image in [0, 1], or ``(image, mask)`` when a mask is given.
+
+    Raises
+    ------
+    ValueError
+        If ``fill`` is not one of the three.
     """
     from scipy import ndimage
 
+    if fill not in ("nearest", "constant", "reflect"):
+        raise ValueError(f"augment: unknown fill {fill!r}; use 'nearest', 'constant' or 'reflect'")
     rng = np.random.default_rng(rng)
     x = np.asarray(image, dtype=np.float32)
     h, w = x.shape[:2]
@@ -460,10 +473,10 @@ def augment(
         if do_flip:
             a = a[:, ::-1]
         if a.ndim == 2:
-            return ndimage.affine_transform(a, matrix, offset, order=order, mode="nearest")
+            return ndimage.affine_transform(a, matrix, offset, order=order, mode=fill)
         return np.stack(
             [
-                ndimage.affine_transform(a[..., i], matrix, offset, order=order, mode="nearest")
+                ndimage.affine_transform(a[..., i], matrix, offset, order=order, mode=fill)
                 for i in range(a.shape[-1])
             ],
             axis=-1,

@@ -135,6 +135,23 @@ def test_augment_is_reproducible_and_keeps_mask_aligned():
     assert a1.min() >= 0 and a1.max() <= 1
 
 
+
+def test_augment_fill_chooses_what_comes_in_from_outside_the_image():
+    ones = np.ones((40, 40), np.float32)
+    mask = np.ones((40, 40), np.uint8)
+    moves = {"max_rotation": 20.0, "max_shift": 0.2, "max_zoom": 0.0, "brightness": 0,
+             "contrast": 0}
+    black, black_mask = pp.augment(ones, 3, mask=mask, fill="constant", **moves)
+    # zeros come in where the image moved away, and the mask moves with it
+    assert 0.02 < (black < 0.5).mean() < 0.5
+    np.testing.assert_array_equal(black_mask == 0, black < 0.5)
+    for fill in ("nearest", "reflect"):  # edge pixels or a mirror image: a flat image stays flat
+        np.testing.assert_allclose(pp.augment(ones, 3, fill=fill, **moves), 1.0, atol=1e-6)
+    img = np.random.default_rng(0).random((24, 30)).astype(np.float32)
+    np.testing.assert_array_equal(pp.augment(img, 7), pp.augment(img, 7, fill="nearest"))
+    with pytest.raises(ValueError, match="unknown fill 'wrap'"):
+        pp.augment(img, 7, fill="wrap")
+
 def test_augmentation_layers_are_keras_and_inactive_at_inference():
     pytest.importorskip("keras")
     aug = pp.augmentation_layers(seed=1)
