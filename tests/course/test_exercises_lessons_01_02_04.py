@@ -213,6 +213,8 @@ def test_zscore_reference_matches_medlab_normalize():
     [
         (lambda im, m: (im - im.mean()) / im.std(), "inside the mask only"),
         (lambda im, m: (im - im[m].mean()) / im[m].var(), "not the variance"),
+        (lambda im, m: (im - im[m].mean()) / im[m].std(ddof=1), "ddof=0"),
+        (lambda im, m: (im - np.mean(im[m])) / np.std(im[m], ddof=1), "sample standard deviation"),
         (lambda im, m: im - im[m].mean(), "not divided by the standard deviation"),
         (lambda im, m: (im - im.min()) / (im.max() - im.min()), "min-max"),
         (lambda im, m: (im[m] - im[m].mean()) / im[m].std(), "not only the pixels inside"),

@@ -159,6 +159,10 @@ check_zscore = FunctionCheck(
                 like=lambda image, mask: (image - image.mean()) / image.std()),
         Mistake("divide by the standard deviation, not the variance",
                 like=lambda image, mask: (image - image[mask].mean()) / image[mask].var()),
+        Mistake("that is the sample standard deviation (ddof=1): use the population one, "
+                "np.std's default ddof=0, so that the standard deviation inside the mask is "
+                "exactly 1",
+                like=lambda image, mask: (image - image[mask].mean()) / image[mask].std(ddof=1)),
         Mistake("the mean is removed but the result is not divided by the standard deviation",
                 like=lambda image, mask: image - image[mask].mean()),
         Mistake("this looks like min-max scaling to [0, 1]; a z-score has mean 0 and std 1",
