@@ -270,7 +270,8 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     denominator = 1 + z**2 / total
     centre = (p + z**2 / (2 * total)) / denominator
     half = z * np.sqrt(p * (1 - p) / total + z**2 / (4 * total**2)) / denominator
-    return max(0.0, float(centre - half)), min(1.0, float(centre + half))
+    # the interval holds p; at 0/n and n/n rounding could leave p a hair outside it
+    return min(max(0.0, float(centre - half)), p), max(min(1.0, float(centre + half)), p)
 
 
 def _count(value, name: str) -> int:

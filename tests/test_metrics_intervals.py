@@ -31,6 +31,14 @@ def test_wilson_interval_covers_a_known_binomial_proportion_as_promised():
         assert min(coverage) > 0.92, f"n={n}: lowest coverage {min(coverage):.3f}"
 
 
+def test_wilson_interval_holds_the_observed_proportion_exactly_at_every_count():
+    for n in range(1, 401):
+        for k in range(n + 1):
+            lower, upper = metrics.wilson_interval(k, n)
+            assert 0.0 <= lower <= k / n <= upper <= 1.0, f"{k}/{n}"
+        assert metrics.wilson_interval(0, n)[0] == 0.0 and metrics.wilson_interval(n, n)[1] == 1.0
+
+
 def test_wilson_interval_is_not_empty_at_zero_or_all_and_refuses_bad_counts():
     assert metrics.wilson_interval(0, 16)[0] == 0.0 and metrics.wilson_interval(0, 16)[1] > 0.15
     assert metrics.wilson_interval(75, 75)[1] == 1.0
