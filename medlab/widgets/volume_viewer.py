@@ -177,7 +177,9 @@ class VolumeViewer(MedlabWidget):
         "tumour"]`` for 1, 2), for the readout, legend and text alternatives.
     threshold_3d : (low, high), optional
         Values the 3D rendering shows (below ``low`` transparent, opaque from ``high``);
-        default 150–1200 HU for CT (bone), else the 75th–99.5th percentiles.
+        default 150–1200 HU for CT (bone: the label surfaces show through the ribs), else
+        the 75th–99.5th percentiles. A volume counts as CT when its units are HU, its
+        window a CT preset, or its values reach air (−900 and below) and bone (+300).
     itk_timeout : float
         Seconds to wait for the itkwidgets viewer before releasing the notebook.
     opacity : float
@@ -253,7 +255,7 @@ class VolumeViewer(MedlabWidget):
         self.itk_state = "off"
         self.view3d = None
         self.height_3d = int(height_3d)
-        self.threshold_3d = self._default_threshold(threshold_3d)
+        self.threshold_3d = self._default_threshold(threshold_3d, window)
         self.max_px = int(max_px)
         self._ready = False
         self._cache: dict[str, tuple[tuple, np.ndarray]] = {}
@@ -293,7 +295,9 @@ class VolumeViewer(MedlabWidget):
                 self.status,
                 self.controls.box,
                 w.HBox([self.z_slider, self.y_slider, self.x_slider]),
-                w.HBox([w.VBox([titles[p], self.images[p]]) for p in PLANES]),
+                # planes keep their size (letters and clicks stay true) and wrap when narrow
+                w.HBox([w.VBox([titles[p], self.images[p]], layout=w.Layout(flex="0 0 auto"))
+                        for p in PLANES], layout=w.Layout(flex_flow="row wrap", gap="6px")),
                 self.readout,
                 w.HBox([self.opacity_slider, self.legend]),
                 self.box3d,
@@ -506,14 +510,18 @@ class VolumeViewer(MedlabWidget):
         )
         return f"<div class='medlab-legend'>{items}</div>"
 
-    def _default_threshold(self, threshold: Any) -> tuple[float, float]:
+    def _default_threshold(self, threshold: Any, window: Any) -> tuple[float, float]:
+        from medlab.preprocess import WINDOWS
+
         if threshold is not None:
             low, high = (float(v) for v in threshold)
             if not high > low:
                 raise ValueError("VolumeViewer threshold_3d must be (low, high) with high > low, "
                                  f"got {threshold!r}")
             return low, high
-        if self.units == "HU":
+        ct_like = (self.units == "HU" or (isinstance(window, str) and window in WINDOWS)
+                   or (float(self.data.min()) <= -900 and float(self.data.max()) >= 300))
+        if ct_like:
             return 150.0, 1200.0
         sample = self.data[:: max(1, self.data.shape[0] // 16)]
         low, high = (float(v) for v in np.percentile(sample, [75.0, 99.5]))

@@ -43,7 +43,8 @@ async function viewerOutput(page: Page, tab: string, images: number): Promise<Lo
     timeout: 30_000
   });
   const output = page.locator('.jp-NotebookPanel:visible .jp-Cell-outputArea');
-  const pictures = output.locator('img.widget-image');
+  // SliceViewer's picture, or VolumeViewer's three clickable planes
+  const pictures = output.locator('img.widget-image, .medlab-clickable img');
   await expect(pictures).toHaveCount(images, { timeout: 60_000 });
   // every image really decoded into pixels
   await expect
