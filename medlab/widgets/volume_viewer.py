@@ -297,7 +297,7 @@ class VolumeViewer(MedlabWidget):
                 w.HBox([self.z_slider, self.y_slider, self.x_slider]),
                 # planes keep their size (letters and clicks stay true) and wrap when narrow
                 w.HBox([w.VBox([titles[p], self.images[p]], layout=w.Layout(flex="0 0 auto"))
-                        for p in PLANES], layout=w.Layout(flex_flow="row wrap", gap="6px")),
+                        for p in PLANES], layout=w.Layout(flex_flow="row wrap", grid_gap="6px")),
                 self.readout,
                 w.HBox([self.opacity_slider, self.legend]),
                 self.box3d,
