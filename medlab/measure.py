@@ -15,8 +15,9 @@ Functions
 :func:`axial_diameters_mm` (long and short axis on an axial slice, as lung-nodule
 guidelines measure), :func:`centroid_mm`,
 :func:`distance_to_mask_mm` (with :func:`box_around` to measure it in a box),
-:func:`label_components` (connected components with their measurements) and
-:func:`line_profile` (what a straight path crosses).
+:func:`label_components` (connected components with their measurements),
+:func:`line_profile` (the values along a straight path) and :func:`crossed_mm` (how many
+millimetres of each tissue a straight path crosses).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "axial_diameters_mm",
     "box_around",
     "centroid_mm",
+    "crossed_mm",
     "distance_to_mask_mm",
     "label_components",
     "line_profile",
@@ -115,13 +117,23 @@ def volume_mm3(mask: Any, spacing: Sequence[float]) -> float:
 
 
 def axial_diameters_mm(mask: Any, spacing: Sequence[float]) -> dict[str, Any]:
-    """Long- and short-axis diameters of a lesion on an axial slice, as guidelines measure.
+    """Long- and short-axis diameters of a lesion, measured on axial slices.
 
-    The Fleischner Society (2017) and Lung-RADS v2022 describe a nodule by the **mean of
-    its long and short axis diameters**, measured on the same axial image: the long axis is
-    the greatest diameter on the slice where the lesion is largest, the short axis the
-    greatest diameter perpendicular to it. Diameters here run edge to edge (from the
-    outer corners of the outline pixels), as calipers do, not between voxel centres.
+    Lung-nodule guidelines describe a nodule by the **mean of its long axis and the
+    perpendicular short axis**, measured on the image where the nodule is largest:
+    Lung-RADS v2022 allows both axes in any plane, to reflect the true size, each to one
+    decimal (the mean too); the Fleischner Society's measurement statement (Bankier et al.,
+    2017) takes the axial, coronal or sagittal image with the greatest dimension, averages
+    the two axes of small nodules and rounds to the nearest millimetre (larger nodules and
+    masses are reported with both axes). This function measures on **axial slices only**,
+    because reformats of thick (5 mm) slices are too coarse to measure on: the long axis is
+    the greatest diameter on the slice where it is longest; the short axis is the lesion's
+    **width perpendicular to the long axis** (the distance between the two lines parallel
+    to it that touch the outline). For an ellipse that width is the short axis; for a
+    tilted or irregular outline it can exceed the radiological short axis, the longest
+    line *inside* the lesion perpendicular to the long axis. Diameters run edge to edge
+    (from the outer corners of the outline pixels), as calipers do, not between voxel
+    centres.
 
     Parameters
     ----------
@@ -133,8 +145,9 @@ def axial_diameters_mm(mask: Any, spacing: Sequence[float]) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``long_mm``, ``short_mm``, ``mean_mm`` (their average) and ``mean_rounded_mm``
-        (to the nearest millimetre, as reported); ``slice`` (the axial index measured),
+        ``long_mm``, ``short_mm`` (the width across the long axis), ``mean_mm`` (their
+        average) and ``mean_rounded_mm`` (to the nearest millimetre, as Fleischner
+        reports small nodules); ``slice`` (the axial index measured),
         ``long_axis`` (the two end points (y, x) in mm, for drawing).
 
     Raises
@@ -145,8 +158,10 @@ def axial_diameters_mm(mask: Any, spacing: Sequence[float]) -> dict[str, Any]:
     Notes
     -----
     On thick slices (5 mm here) the true greatest diameter can fall between slices, so
-    axial measurements of small nodules carry an error of a few millimetres; guidelines
-    recommend slices of 1.5 mm or thinner for nodule measurement and growth assessment.
+    axial measurements of small nodules carry an error of a few millimetres, as large as the
+    growth the guidelines look for (a mean diameter increase of more than 1.5 mm in
+    Lung-RADS, 2 mm in the Fleischner statement). The Fleischner Society asks for
+    contiguous slices of 1.5 mm or thinner (typically 1 mm).
 
     Examples
     --------
@@ -437,3 +452,63 @@ def line_profile(
     if np.any(idx < 0) or np.any(idx >= np.asarray(v.shape)):
         raise ValueError("the segment leaves the volume: check start_mm and end_mm (in mm)")
     return t * length, v[tuple(idx.T)]
+
+
+def crossed_mm(
+    layers: dict[str, Any],
+    start_mm: Sequence[float],
+    end_mm: Sequence[float],
+    spacing: Sequence[float],
+    *,
+    step_mm: float = 0.5,
+) -> dict[str, float]:
+    """How many millimetres of each tissue a straight path crosses, e.g. a biopsy needle.
+
+    Each point of the path (sampled every ``step_mm`` or less, nearest pixel) belongs to
+    the **first** layer that holds it, in the order given, so a layer can be listed before
+    a larger one that contains it (the tumour before the lung, bone before the body).
+
+    Parameters
+    ----------
+    layers : dict of str to array_like of bool
+        Tissue masks of one shape, most specific first.
+    start_mm, end_mm : sequence of float
+        End points in mm (voxel-centre convention, as :func:`line_profile`).
+    spacing : sequence of float
+        Pixel (voxel) size in mm along each axis.
+    step_mm : float
+        Largest distance between samples (default 0.5 mm).
+
+    Returns
+    -------
+    dict of str to float
+        Millimetres per layer, in the layers' order, plus ``"outside"`` (no layer) and
+        ``"length"`` (the path's length); the layers and ``"outside"`` add up to it.
+
+    Examples
+    --------
+    >>> wall = np.zeros((1, 10), bool); wall[0, 4:] = True
+    >>> lung = np.zeros((1, 10), bool); lung[0, 6:] = True
+    >>> crossed_mm({"lung": lung, "wall": wall}, (0, 0), (0, 9), (1.0, 1.0), step_mm=1.0)
+    {'lung': 3.5, 'wall': 2.0, 'outside': 3.5, 'length': 9.0}
+    """
+    if not layers:
+        raise ValueError("layers must name at least one tissue mask")
+    masks = [_mask(m, f"layers[{name!r}]") for name, m in layers.items()]
+    shape = masks[0].shape
+    if any(m.shape != shape for m in masks):
+        raise ValueError(f"layers must have one shape, got {[m.shape for m in masks]}")
+    code = np.zeros(shape, np.int16)  # 0 outside; layer i is i + 1, the first one wins
+    for i in range(len(masks) - 1, -1, -1):
+        code[masks[i]] = i + 1
+    distance, along = line_profile(code, start_mm, end_mm, spacing, step_mm=step_mm)
+    length = float(distance[-1])
+    # each sample stands for the stretch around it: half a step at either end
+    step = length / max(len(along) - 1, 1)
+    weight = np.full(len(along), step)
+    weight[[0, -1]] = step / 2
+    totals = np.bincount(along, weights=weight, minlength=len(masks) + 1)
+    result = {name: float(totals[i + 1]) for i, name in enumerate(layers)}
+    result["outside"] = float(totals[0])
+    result["length"] = length
+    return result

@@ -13,7 +13,9 @@ transform. This module provides both sides of that exercise:
 - :func:`register` — rigid then deformable (demons) registration with SimpleITK (ITK's
   registration framework, the field's standard library, physical units throughout);
 - :func:`target_registration_error_mm` — how far registered points land from where they
-  truly are, the accuracy figure reported for navigation systems.
+  truly are. Against a simulated motion of the same CT this is a best case; the accuracy
+  of a navigation system is a TRE measured on independently located targets, with their
+  localisation error, on real table images (another modality, another breathing phase).
 
 Coordinates are millimetres in the array's ``(z, y, x)`` order, from the centre of voxel
 ``(0, 0, 0)``; transforms map *table* points to *planning* points (the direction used to
@@ -50,8 +52,9 @@ class PatientMotion:
     The table image at point ``q`` shows what the planning CT shows at
     ``table_to_planning(q)``: first a rigid motion (rotation about the volume centre, then
     a translation), then breathing — a smooth craniocaudal displacement that is largest
-    at the bottom of the volume (the diaphragm) and fades toward the apex, with a smaller
-    anteroposterior part.
+    at the bottom of the volume and fades toward its top, with a smaller anteroposterior
+    part. The displacement is the same across each slice (spine and chest wall move with
+    the lungs) and smooth: nothing slides, unlike a real lung along the chest wall.
 
     Parameters
     ----------
@@ -60,11 +63,13 @@ class PatientMotion:
     spacing : tuple of 3 floats
         Its voxel size in mm (z, y, x).
     rotation_deg : tuple of 3 floats
-        Rotation about the z, y and x axes, in degrees (default (4, 0, 1.5)).
+        Rotation about the z (head–feet), y (front–back) and x (left–right) axes, in
+        degrees (default (4, 0, 1.5): 4° in the axial plane, a 1.5° nod).
     translation_mm : tuple of 3 floats
         Shift (z, y, x) in mm (default (6, -8, 5)).
     breathing_mm : float
-        Craniocaudal breathing amplitude at the lung base, in mm (default 8).
+        Craniocaudal breathing amplitude at the bottom slice of the volume, in mm
+        (default 8).
     """
 
     shape: tuple[int, int, int]
@@ -264,10 +269,10 @@ def register(
     SimpleITK (about 260 MB installed) rather than scikit-image: scikit-image registers
     translations and dense optical flow, but has no rigid 3D rotation model and no
     multi-resolution optimiser in physical units; ITK is what surgical navigation research
-    uses. Demons rather than ITK's B-spline registration for the deformable stage: on a
-    128 × 128 × 61 chest CT here, B-spline with L-BFGS-B took about 170 s for a target
-    error of 1.9 mm, demons about 5 s for 0.8 mm (same-modality CT suits demons; for CT
-    against MR, B-spline with mutual information would be the choice).
+    uses. Demons rather than ITK's B-spline registration for the deformable stage:
+    demons suits two images of one modality whose intensities match (CT to CT) and runs in
+    seconds here; a B-spline transform optimised on mutual information is the usual choice
+    between modalities (CT to MR or cone-beam CT), at a much higher cost per iteration.
     """
     import SimpleITK as sitk
 

@@ -13,7 +13,8 @@ SciPy and scikit-image so that each one can be read and questioned:
   intensity window, limited to a radius around the seed and to the lung field, with a
   morphological opening that cuts the thin vessels a tumour touches;
 - :func:`lung_field` — the slice-wise convex hull of both lungs, where a lesion is marked;
-- :func:`chest_regions` — the chest wall and the mediastinum around the lungs, for distances.
+- :func:`chest_regions` — the chest wall, the mediastinum and the paravertebral region
+  around the lungs, for distances.
 
 Volumes are CT in Hounsfield units, indexed ``(z, y, x)`` (slices feet → head, rows
 anterior → posterior, columns patient right → left), with ``spacing`` in mm per axis, as
@@ -367,29 +368,127 @@ def lung_field(lungs: Any) -> np.ndarray:
     return _slice_hulls(np.asarray(lungs, bool))
 
 
-def chest_regions(lungs: Any, body: Any) -> dict[str, np.ndarray]:
-    """The chest wall and the mediastinum around the lungs, from the lung and body masks.
+def chest_regions(
+    lungs: Any,
+    body: Any,
+    ct: Any | None = None,
+    spacing: Sequence[float] | None = None,
+) -> dict[str, np.ndarray]:
+    """The chest wall, the mediastinum and the paravertebral region around the lungs.
 
-    In each axial slice the convex hull of both lungs is the thoracic cavity as seen on
-    that slice: inside the hull but outside the lungs lies the **mediastinum** (heart,
-    great vessels, oesophagus between the lungs); inside the body but outside the hull lies
-    the **chest wall** (ribs, muscle, fat, skin). A geometric approximation, good enough to
-    measure how far a lesion is from each.
+    In each axial slice the convex hull of both lungs approximates the thoracic cavity as
+    seen on that slice; inside the body but outside the hull lies the **chest wall**
+    (ribs, muscle, fat, skin). Inside the hull but outside the lungs lies what is between
+    and behind them. Given the CT (and its spacing), that part is split the way the ITMIG
+    classification of mediastinal compartments does (Carter et al., 2014): in each slice
+    the front of the vertebral body is found (bone denser than 150 HU, in the middle of the
+    back), and a line 1 cm behind it separates the **mediastinum** in front (ITMIG's
+    prevascular and visceral compartments: heart, great vessels, trachea, oesophagus,
+    descending aorta) from the **paravertebral** region behind (the spine and the tissue
+    beside it). Without the CT the whole of it is called mediastinum, spine included.
+
+    A geometric approximation, good enough to measure how far a lesion is from each, with
+    known errors: the hull's chord between the lungs' posterior edges puts posterior ribs
+    and back muscles into the paravertebral region, and the chord between their anterior
+    edges a little of the anterior chest wall into the mediastinum; at the lung bases the
+    upper abdomen under the domes of the diaphragm (liver, spleen, stomach) falls inside
+    the hull; aerated lung that the lung mask missed counts as mediastinum.
 
     Parameters
     ----------
     lungs, body : array_like of bool
         Masks from :func:`lung_masks`, (z, y, x).
+    ct : array_like, optional
+        The CT in HU, (z, y, x): with it the paravertebral region is split off.
+    spacing : sequence of 3 floats, optional
+        Voxel size in mm (z, y, x); required with ``ct``.
 
     Returns
     -------
     dict of str to numpy.ndarray of bool
-        ``"hull"``, ``"mediastinum"``, ``"chest_wall"``.
+        ``"hull"``, ``"mediastinum"``, ``"paravertebral"`` (empty without ``ct``, or if no
+        vertebra is found), ``"chest_wall"``; the last three and the lungs do not overlap.
+
+    Raises
+    ------
+    ValueError
+        If ``ct`` is given without ``spacing``, or the shapes differ.
+
+    References
+    ----------
+    B. W. Carter et al., *ITMIG definitions and policies: a modern definition of
+    mediastinal compartments*, J. Thorac. Oncol. 9 (2014) S97–S101.
     """
     lungs = np.asarray(lungs, bool)
     body = np.asarray(body, bool)
     hull = lung_field(lungs) & body
-    return {"hull": hull, "mediastinum": hull & ~lungs, "chest_wall": body & ~hull}
+    inside = hull & ~lungs
+    paravertebral = np.zeros_like(inside)
+    if ct is not None:
+        v = _volume(ct)
+        if spacing is None:
+            raise ValueError("chest_regions needs the CT's spacing (mm) to find the spine")
+        sp = _spacing(spacing)
+        if v.shape != lungs.shape or body.shape != lungs.shape:
+            raise ValueError(
+                f"ct, lungs and body must have one shape, got {v.shape}, {lungs.shape}, "
+                f"{body.shape}"
+            )
+        front = _vertebral_fronts(v, inside, body, sp)
+        if front is not None:
+            boundary = front + 10.0 / sp[1]  # ITMIG: 1 cm behind the vertebral body's front
+            rows = np.arange(v.shape[1])
+            paravertebral = inside & (rows[None, :, None] >= boundary[:, None, None])
+    return {
+        "hull": hull,
+        "mediastinum": inside & ~paravertebral,
+        "paravertebral": paravertebral,
+        "chest_wall": body & ~hull,
+    }
+
+
+def _vertebral_fronts(
+    ct: np.ndarray, inside: np.ndarray, body: np.ndarray, sp: np.ndarray
+) -> np.ndarray | None:
+    """The row of the vertebral body's front in every slice (None if no vertebra is found).
+
+    In each slice, the dense (> 150 HU, gaps closed, holes filled) piece between the
+    lungs with the most pixels within 15 mm of the body's midline, behind the middle of
+    the hull, is the vertebra; its front is its most anterior pixel within 10 mm of the
+    midline. Slices without one are interpolated; a running median over five slices
+    removes single-slice slips.
+    """
+    from scipy import ndimage
+
+    nz, _, nx = ct.shape
+    found = np.full(nz, np.nan)
+    columns = np.arange(nx)
+    for z in range(nz):
+        if not inside[z].any() or not body[z].any():
+            continue
+        x_mid = np.nonzero(body[z].any(axis=0))[0].mean()
+        hull_rows = np.nonzero(inside[z].any(axis=1))[0]
+        y_mid = (hull_rows.min() + hull_rows.max()) / 2
+        dense = ndimage.binary_closing((ct[z] > 150.0) & inside[z], iterations=2)
+        labels, count = ndimage.label(ndimage.binary_fill_holes(dense))
+        if count == 0:
+            continue
+        offset_mm = np.abs(columns - x_mid) * sp[2]
+        rows_of, cols_of = np.nonzero(labels)
+        central = (offset_mm[cols_of] < 15.0) & (rows_of > y_mid)
+        votes = np.bincount(labels[rows_of, cols_of][central], minlength=count + 1)
+        votes[0] = 0
+        best = int(votes.argmax())
+        if votes[best] * sp[1] * sp[2] < 100.0:  # less than 1 cm² of bone there: none
+            continue
+        in_front = (labels[rows_of, cols_of] == best) & (offset_mm[cols_of] < 10.0)
+        if in_front.any():
+            found[z] = rows_of[in_front].min()
+    ok = np.isfinite(found)
+    if not ok.any():
+        return None
+    filled = np.interp(np.arange(nz), np.nonzero(ok)[0], found[ok])
+    return ndimage.median_filter(filled, size=5, mode="nearest")
 
 
 def mark_lesion(
@@ -411,9 +510,15 @@ def mark_lesion(
        growth stops at the chest wall even where a tumour touches it (it does not stop at
        the diaphragm or the mediastinum, which lie inside that hull: a too large radius
        leaks there, and the user corrects it);
-    3. a morphological opening with a ball of ``opening_mm`` cuts the vessels and bronchial
-       walls attached to the lesion (thinner than the ball);
-    4. the connected component containing the seed (or nearest to it), holes filled.
+    3. the connected piece that holds the seed;
+    4. a morphological opening with a ball of ``opening_mm`` cuts the vessels and bronchial
+       walls attached to the lesion (thinner than the ball): the part of the piece that
+       survives it at the seed (or within two ball radii of it, for a click on the
+       lesion's rim) is kept, with the rim the opening shaved off given back. If nothing
+       survives near the seed, the lesion itself is thinner than the ball: the piece is
+       kept as it was before the opening, without the thicker structures it runs into.
+       Only the seed's own piece is ever returned, never another structure nearby;
+    5. holes filled, slice by slice.
 
     Parameters
     ----------
@@ -436,8 +541,10 @@ def mark_lesion(
         Nothing farther than this from the seed is marked (default 30 mm).
     opening_mm : float
         Radius of the opening ball; 0 to skip. Structures thinner than about twice this
-        are cut off (and a lesion smaller than that would vanish: then the seed's own
-        component before opening is returned).
+        are cut off (a lesion thinner than that is kept whole, see step 4). The ball is
+        measured in mm on the voxel grid: where the slices are thicker than the radius
+        (5 mm slices, 2 mm ball) it is one slice deep, a disc, and the opening works in
+        the axial plane only.
 
     Returns
     -------
@@ -476,23 +583,58 @@ def mark_lesion(
     out = np.zeros(v.shape, bool)
     if not candidate[local_seed]:
         return out
-    grown = candidate
+    region = _seed_component(candidate, local_seed)  # the piece the click is on
     if opening_mm > 0:
-        r = np.maximum(np.floor(opening_mm / sp).astype(int), 0)
-        g = np.ogrid[tuple(slice(-k, k + 1) for k in r)]
-        ball = sum((gi * d / opening_mm) ** 2 for gi, d in zip(g, sp, strict=True)) <= 1.0
-        opened = ndimage.binary_opening(candidate, structure=ball)
-        if opened.any():
-            grown = opened
-    labels, _ = ndimage.label(grown, structure=np.ones((3, 3, 3), bool))
-    label = labels[local_seed]
-    if label == 0:  # the seed sat on a thin part that the opening removed: nearest component
-        _, (iz, iy, ix) = ndimage.distance_transform_edt(
-            labels == 0, sampling=sp, return_indices=True
-        )
-        label = labels[iz[local_seed], iy[local_seed], ix[local_seed]]
-    region = labels == label
-    if opening_mm > 0:  # give back the rim the opening shaved off, within the candidate
-        region = ndimage.binary_dilation(region, structure=np.ones((3, 3, 3), bool)) & candidate
+        cube = np.ones((3, 3, 3), bool)
+        opened = ndimage.binary_opening(candidate, structure=_ball(opening_mm, sp)) & region
+        kept = _opened_part(opened, local_seed, sp, 2 * opening_mm)
+        if kept is not None:  # give back the rim the opening shaved off, within the piece
+            region = ndimage.binary_dilation(kept, structure=cube) & region
+        elif opened.any():  # a lesion thinner than the ball: keep it, not the thick
+            rest = region & ~ndimage.binary_dilation(opened, structure=cube)  # parts it joins
+            if rest[local_seed]:
+                region = _seed_component(rest, local_seed)
     out[box] = _fill_slices(region)
     return out
+
+
+def _seed_component(mask: np.ndarray, seed: tuple[int, ...]) -> np.ndarray:
+    """The 26-connected component of ``mask`` that holds ``seed``."""
+    from scipy import ndimage
+
+    labels, _ = ndimage.label(mask, structure=np.ones((3, 3, 3), bool))
+    return labels == labels[seed]
+
+
+def _ball(radius_mm: float, sp: np.ndarray) -> np.ndarray:
+    """A ball of ``radius_mm`` on the voxel grid; flat (one slice) where slices are thicker
+    than the radius, so that on 5 mm slices the opening works in-plane only."""
+    r = np.maximum(np.floor(radius_mm / sp).astype(int), 0)
+    g = np.ogrid[tuple(slice(-k, k + 1) for k in r)]
+    return sum((gi * d / radius_mm) ** 2 for gi, d in zip(g, sp, strict=True)) <= 1.0
+
+
+def _opened_part(
+    opened: np.ndarray, seed: tuple[int, ...], sp: np.ndarray, reach_mm: float
+) -> np.ndarray | None:
+    """The opened component that holds ``seed`` or lies within ``reach_mm`` of it.
+
+    ``opened`` is already limited to the seed's own piece, so a structure that was never
+    connected to the seed (a vessel beside a small nodule) can never be chosen. ``None``
+    when nothing of the piece survived the opening near the seed: the lesion itself is
+    thinner than the ball, and the piece is kept whole.
+    """
+    from scipy import ndimage
+
+    labels, count = ndimage.label(opened, structure=np.ones((3, 3, 3), bool))
+    if count == 0:
+        return None
+    label = labels[seed]
+    if label == 0:  # the click sat on a rim or strand the opening removed: the nearest part
+        distance, (iz, iy, ix) = ndimage.distance_transform_edt(
+            labels == 0, sampling=sp, return_indices=True
+        )
+        if distance[seed] > reach_mm:
+            return None
+        label = labels[iz[seed], iy[seed], ix[seed]]
+    return labels == label

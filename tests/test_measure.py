@@ -215,3 +215,47 @@ def test_box_around_holds_every_voxel_within_the_margin_and_gives_the_same_dista
         measure.box_around(mask, sp, -1.0)
     with pytest.raises(ValueError, match="empty"):
         measure.box_around(np.zeros((3, 3), bool), (1.0, 1.0), 1.0)
+
+
+def test_axial_short_axis_is_the_width_across_the_long_axis_not_a_chord_inside():
+    """An L-shaped outline: the short axis (as documented) is the width perpendicular to
+    the long axis, wider than the longest line inside the lesion in that direction."""
+    from medlab.measure import axial_diameters_mm
+
+    mask = np.zeros((1, 12, 12), bool)
+    mask[0, 1:11, 1:3] = True  # a 10 × 2 bar
+    mask[0, 9:11, 1:11] = True  # and its foot: an L
+    d = axial_diameters_mm(mask, (5.0, 1.0, 1.0))
+    # corner to corner, edge to edge: from (0.5, 0.5) to (10.5, 10.5) mm
+    assert d["long_mm"] == pytest.approx(np.hypot(10, 10))
+    # the outline's farthest corners on either side of that diagonal: the L's outer corner
+    # (10.5, 0.5) at 10/√2 mm, the inner ends (0.5, 2.5) and (8.5, 10.5) at 2/√2 mm
+    assert d["short_mm"] == pytest.approx(12 / np.sqrt(2))
+    # a line inside the L across the diagonal crosses a 2 mm arm: at most 2√2 mm long
+    assert d["short_mm"] > 2.9 * 2 * np.sqrt(2)
+
+
+# --------------------------------------------------------------------------- needle paths
+
+
+def test_crossed_mm_gives_each_stretch_to_the_first_layer_that_holds_it():
+    rows = np.zeros((5, 41), bool)
+    body = rows.copy()
+    body[:, 5:] = True  # the skin at x = 5 pixels
+    lung = rows.copy()
+    lung[:, 15:] = True
+    tumour = rows.copy()
+    tumour[:, 35:] = True
+    sp = (0.5, 0.5)
+    got = measure.crossed_mm({"tumour": tumour, "lung": lung, "soft tissue": body},
+                             (1.0, 0.0), (1.0, 20.0), sp, step_mm=0.5)
+    # samples every 0.5 mm = every pixel; pixels 0-4 outside, 5-14 soft, 15-34 lung, 35-40
+    # tumour, each the half-step on either side of its centre (half at both ends)
+    assert got == pytest.approx({"tumour": 2.75, "lung": 10.0, "soft tissue": 5.0,
+                                 "outside": 2.25, "length": 20.0})
+    assert sum(v for k, v in got.items() if k != "length") == pytest.approx(got["length"])
+    # the order decides: listing the body first swallows the lung and the tumour
+    first = measure.crossed_mm({"soft tissue": body, "lung": lung}, (1.0, 0.0), (1.0, 20.0), sp)
+    assert first["lung"] == 0.0 and first["soft tissue"] == pytest.approx(17.75)
+    with pytest.raises(ValueError, match="one shape"):
+        measure.crossed_mm({"a": body, "b": body[:, :5]}, (0, 0), (0, 1), sp)

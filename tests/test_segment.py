@@ -77,6 +77,52 @@ def test_chest_regions_split_the_body_around_the_lungs(case):
     assert mediastinum[z, int(ys.mean()), int(xs.mean())]
 
 
+def test_with_the_ct_the_spine_is_split_off_the_mediastinum(case):
+    """ITMIG's line 1 cm behind the vertebral bodies' front: the spine lies behind it, the
+    heart in front; together they are the old mediastinum, and the body is still covered."""
+    ds, masks = case
+    plain = segment.chest_regions(masks["lungs"], masks["body"])
+    regions = segment.chest_regions(masks["lungs"], masks["body"], ds.ct, ds.spacing)
+    mediastinum, paravertebral = regions["mediastinum"], regions["paravertebral"]
+    assert not (mediastinum & paravertebral).any()
+    assert ((mediastinum | paravertebral) == plain["mediastinum"]).all()
+    assert (regions["chest_wall"] == plain["chest_wall"]).all()
+    z = ds.ct.shape[0] // 2
+    ys, xs = np.nonzero(masks["body"][z])
+    assert mediastinum[z, int(ys.mean()), int(xs.mean())]  # the heart stays in front
+    # the spine (dense bone between the lungs, behind the hull's middle, near the midline)
+    # lies mostly behind the line, in the paravertebral region: all but the front
+    # centimetre of the vertebral bodies, which ITMIG gives to the visceral compartment
+    rows = np.arange(ds.ct.shape[1])[None, :, None]
+    cols = np.arange(ds.ct.shape[2])[None, None, :]
+    middle = np.nonzero(masks["body"].any(axis=(0, 1)))[0].mean()
+    near_midline = np.abs(cols - middle) * ds.spacing[2] < 10
+    hull_rows = np.nonzero(regions["hull"].any(axis=(0, 2)))[0]
+    spine = (ds.ct > 150) & plain["mediastinum"] & near_midline
+    spine &= rows > (hull_rows.min() + hull_rows.max()) / 2
+    assert 0.6 < paravertebral[spine].mean() < 0.95
+
+
+def test_the_paravertebral_line_lies_1_cm_behind_the_vertebral_body():
+    ct = np.full((5, 100, 100), 40.0)  # soft tissue, 1 mm pixels, 5 mm slices
+    lungs = np.zeros(ct.shape, bool)
+    lungs[:, 20:90, 10:40] = lungs[:, 20:90, 60:90] = True
+    ct[lungs] = -850.0
+    yy, xx = np.mgrid[:100, :100]
+    ct[:, (yy - 72) ** 2 + (xx - 50) ** 2 <= 10**2] = 400.0  # a vertebral body, front at 62
+    body = np.zeros(ct.shape, bool)
+    body[:, 5:98, 2:98] = True
+    regions = segment.chest_regions(lungs, body, ct, (5.0, 1.0, 1.0))
+    inside = regions["hull"] & ~lungs
+    assert (regions["paravertebral"] == (inside & (yy >= 72))).all()
+    assert (regions["mediastinum"] == (inside & (yy < 72))).all()
+    with pytest.raises(ValueError, match="spacing"):
+        segment.chest_regions(lungs, body, ct)
+    # no vertebra (no dense bone between the lungs): nothing is split off
+    soft = np.where(lungs, -850.0, 40.0)
+    assert not segment.chest_regions(lungs, body, soft, (5.0, 1.0, 1.0))["paravertebral"].any()
+
+
 def test_marking_is_local_and_refuses_bad_seeds():
     ct = np.full((20, 40, 40), -850.0)  # aerated lung
     ct[8:12, 10:16, 10:16] = 30.0  # a small solid nodule
@@ -88,6 +134,41 @@ def test_marking_is_local_and_refuses_bad_seeds():
         segment.mark_lesion(ct, (25, 2, 2), (1.0, 1.0, 1.0))
     with pytest.raises(ValueError, match="3D volume"):
         segment.lung_masks(ct[0], (1.0, 1.0))
+
+
+def test_a_nodule_thinner_than_the_opening_is_marked_not_the_vessel_beside_it():
+    """Regression (review of lesson 08, finding 9): a 3 mm nodule that the 2 mm opening
+    removes, with a 6 mm vessel 18 mm away inside the default 30 mm radius. The click on
+    the nodule used to return the nearest surviving structure: the vessel, and none of the
+    nodule."""
+    ct = np.full((40, 60, 60), -850.0)  # aerated lung, 1 mm voxels
+    zz, yy, xx = np.mgrid[:40, :60, :60]
+    nodule = (zz - 20) ** 2 + (yy - 30) ** 2 + (xx - 20) ** 2 <= 1.5**2  # 3 mm across
+    vessel = (yy - 30) ** 2 + (xx - 38) ** 2 <= 3.0**2  # 6 mm across, 18 mm away
+    ct[nodule | vessel] = 40.0
+    marked = segment.mark_lesion(ct, (20, 30, 20), (1.0, 1.0, 1.0))  # default 30 mm, 2 mm
+    assert (marked == nodule).all()
+    # the same vessel, clicked, is marked (within the radius) and the nodule is not
+    on_vessel = segment.mark_lesion(ct, (20, 30, 38), (1.0, 1.0, 1.0))
+    assert not (on_vessel & nodule).any() and on_vessel[20][vessel[20]].all()
+
+
+def test_a_click_on_a_rim_the_opening_shaves_keeps_the_lesion_not_its_strand():
+    """A click on a 1 mm strand leaving a 10 mm nodule gives the nodule (the opened part
+    within two ball radii), and the strand is cut off."""
+    ct = np.full((30, 50, 50), -850.0)
+    zz, yy, xx = np.mgrid[:30, :50, :50]
+    nodule = (zz - 15) ** 2 + (yy - 25) ** 2 + (xx - 20) ** 2 <= 5.0**2
+    strand = (zz == 15) & (yy == 25) & (xx >= 20) & (xx < 40)
+    ct[nodule | strand] = 40.0
+    marked = segment.mark_lesion(ct, (15, 25, 27), (1.0, 1.0, 1.0), radius_mm=20)
+    assert marked[nodule].mean() > 0.95 and not marked[15, 25, 29:].any()
+
+
+def test_on_thick_slices_the_opening_ball_is_a_disc():
+    ball = segment._ball(2.0, np.array([5.0, 0.6, 0.6]))
+    assert ball.shape == (1, 7, 7) and ball[0, 3].all()
+    assert segment._ball(2.0, np.array([1.0, 1.0, 1.0])).shape == (5, 5, 5)
 
 
 def test_slice_hulls_equal_scikit_image():

@@ -13,9 +13,11 @@ workstation lets them:
   mediastinum goes with one click on its neck);
 - **undo** takes back the last click, **clear** starts again.
 
-The readout gives what guidelines report: the volume in mm³ and the mean of the long and
-short axial diameters (:func:`medlab.measure.axial_diameters_mm`), and, when an expert
-mask is given as ``reference``, the Dice coefficient and the volume difference.
+The readout gives the volume in mm³ and the mean of the long and short axes measured on
+axial slices (:func:`medlab.measure.axial_diameters_mm`; guidelines measure on the plane
+where the nodule is largest, which on thick slices is in practice the axial one), and,
+when a reference mask is given as ``reference``, the Dice coefficient and the volume
+difference.
 
 Everything a click does is available from Python, so a lesson (or a test) drives the
 widget exactly as a learner would: ``marker.click(z, y, x)``, ``marker.mask``,
