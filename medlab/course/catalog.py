@@ -22,9 +22,26 @@ __all__ = [
 ]
 
 # ASCII digits only (``\d`` also takes other scripts' digits) and ``\Z``, not ``$``
-# (which also matches before a trailing newline).
-LESSON_ID = re.compile(r"^[0-9]{2}_[a-z0-9_]+\Z")
+# (which also matches before a trailing newline). ``NN_topic`` is a lesson, ``A<k>_topic``
+# an appendix (the widget gallery ``A1_widget_gallery``).
+LESSON_ID = re.compile(r"^(?:[0-9]{2}|A[0-9])_[a-z0-9_]+\Z")
 EXERCISE_ID = re.compile(r"^[0-9]{2}\.[a-z0-9_]+\Z")
+#: Appendix ``A<k>`` has number ``APPENDIX_NUMBER + k``: after every lesson.
+APPENDIX_NUMBER = 100
+
+
+def expected_number(lesson_id: str) -> int:
+    """The number a lesson id implies: ``NN`` for ``NN_topic``, 100 + k for ``A<k>_topic``.
+
+    Examples
+    --------
+    >>> expected_number("04_cross_entropy"), expected_number("A1_widget_gallery")
+    (4, 101)
+    """
+    prefix = lesson_id.split("_", 1)[0]
+    if prefix.startswith("A"):
+        return APPENDIX_NUMBER + int(prefix[1:])
+    return int(prefix)
 
 
 def quoted(text: object, limit: int = 60) -> str:
@@ -92,11 +109,23 @@ class Lesson:
     filename: str
     prerequisites: tuple[str, ...] = field(default=())
 
+    @property
+    def label(self) -> str:
+        """How the lesson is numbered for people: ``"04"``, or ``"A1"`` for an appendix."""
+        return self.id.split("_", 1)[0]
+
+    @property
+    def appendix(self) -> bool:
+        """True for an appendix (``A<k>_topic``), which comes after the lessons."""
+        return self.id.startswith("A")
+
     def to_dict(self) -> dict:
         """A JSON-ready dict (used by the server's catalog endpoint)."""
         return {
             "id": self.id,
             "number": self.number,
+            "label": self.label,
+            "appendix": self.appendix,
             "title": self.title,
             "minutes": self.minutes,
             "objectives": list(self.objectives),
@@ -152,12 +181,13 @@ def read_lesson(path: str | Path) -> Lesson:
     if lesson_id != path.stem or not LESSON_ID.match(lesson_id):
         raise LessonMetadataError(
             path, f"metadata 'medlab.id' should equal the file stem {path.stem!r} "
-            f"(pattern NN_topic), found {lesson_id!r}"
+            f"(pattern NN_topic, or A1_topic for an appendix), found {lesson_id!r}"
         )
     number = _require(meta, "number", int, path)
-    if number < 0 or int(lesson_id[:2]) != number:
+    if number < 0 or expected_number(lesson_id) != number:
         raise LessonMetadataError(
-            path, f"metadata 'medlab.number' should be {int(lesson_id[:2])}, found {number}"
+            path, f"metadata 'medlab.number' should be {expected_number(lesson_id)}, "
+            f"found {number}"
         )
     title = _require(meta, "title", str, path)
     minutes = _require(meta, "minutes", int, path)
@@ -166,6 +196,9 @@ def read_lesson(path: str | Path) -> Lesson:
     objectives = _strings(meta.get("objectives"), "objectives", path)
     prerequisites = _strings(meta.get("prerequisites", []), "prerequisites", path)
     raw_exercises = _require(meta, "exercises", list, path)
+    if raw_exercises and lesson_id.startswith("A"):
+        raise LessonMetadataError(path, "an appendix has no exercises: 'medlab.exercises' "
+                                  f"should be [], found {len(raw_exercises)}")
     exercises = []
     for item in raw_exercises:
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
@@ -208,7 +241,8 @@ def _read_lesson_cached(path: Path) -> Lesson:
 def load_catalog(lessons_dir: str | Path | None = None) -> list[Lesson]:
     """All lessons in ``lessons_dir`` (default: the bundled lessons), sorted by number.
 
-    Notebooks whose names do not look like ``NN_topic.ipynb`` are ignored.
+    Appendices (``A1_topic.ipynb``) come after the lessons. Notebooks whose names look
+    like neither ``NN_topic.ipynb`` nor ``A<k>_topic.ipynb`` are ignored.
 
     Raises
     ------
