@@ -4,6 +4,7 @@ Run::
 
     python tests/benchmarks/bench_widgets.py            # prints a table
     python tests/benchmarks/bench_widgets.py --json out.json
+    python tests/benchmarks/bench_widgets.py --browser  # + the 3D view in headless Chromium
     pytest -m benchmark tests/benchmarks/bench_widgets.py   # asserts the targets
 
 For each scenario a MedLab widget control is set programmatically (as a slider drag
@@ -17,6 +18,13 @@ spherical "lesion" mask), made here; not patient data.
 
 Targets (issue 3): median under 30 ms for a 512×512 slice, and at least 3× faster
 than the naive redraw.
+
+The offline 3D view (issue 12): in the kernel, the time to build it (NIfTI and label
+meshes) and a cursor change with it open (three planes redrawn and the 3D crosshair
+sent); with ``--browser``, the browser test ``tests/browser/widgets.spec.ts`` renders
+VolumeViewer's 3D view of the real lung CT in headless Chromium (WebGL on SwiftShader,
+network blocked) and times its first draw and a cursor change (a click in a plane) to
+the new 3D frame, which this script reads back from ``tests/artifacts``.
 """
 
 from __future__ import annotations
@@ -27,7 +35,9 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -109,6 +119,17 @@ def run(repeat: int = 30) -> list[dict]:
     rows.append({"scenario": "256³ volume, 3 planes, cursor change", "medlab_ms": fast,
                  "naive_ms": naive})
 
+    # 3b. the same with the offline 3D view open: planes + the 3D crosshair message
+    t0 = time.perf_counter()
+    vv3d = VolumeViewer(vol, lesion.astype(np.uint8), window="soft_tissue", units="HU",
+                        mode="3d")
+    build = (time.perf_counter() - t0) * 1000
+    rows.append({"scenario": "256³ volume, 3D view built (NIfTI + mesh)", "medlab_ms": build,
+                 "naive_ms": None})
+    fast = _median_ms(lambda i: setattr(vv3d.z_slider, "value", int(i)), idx)
+    rows.append({"scenario": "256³ volume, 3 planes + 3D, cursor change", "medlab_ms": fast,
+                 "naive_ms": None})
+
     # 4. ROC operating point (a plot widget; matplotlib, blitted)
     rng = np.random.default_rng(0)
     y_true = rng.integers(0, 2, 1000)
@@ -123,6 +144,29 @@ def run(repeat: int = 30) -> list[dict]:
     return rows
 
 
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def browser_rows(run_browser: bool) -> list[dict]:
+    """The 3D view's timings in headless Chromium (runs the browser test when asked)."""
+    if run_browser:
+        root = Path(__file__).resolve().parents[2]
+        subprocess.run(["bash", "tests/browser/run.sh", "widgets", "-g", "3D view"],
+                       cwd=root, check=True)
+    found = ARTIFACTS / "widget-3d-timings.json"
+    if not found.exists():
+        return []
+    t = json.loads(found.read_text())
+    return [
+        {"scenario": "real CT 3D view: first draw (browser)", "medlab_ms": t["3d_first_draw_ms"],
+         "naive_ms": None},
+        {"scenario": "real CT 3D: click in a plane → 3D frame", "medlab_ms":
+         t["click_to_3d_frame_ms"], "naive_ms": None},
+        {"scenario": "real CT 3D: rotate (slider) → 3D frame", "medlab_ms":
+         t["rotate_to_frame_ms"], "naive_ms": None},
+    ]
+
+
 def _cpu() -> str:
     try:
         with open("/proc/cpuinfo") as fh:
@@ -133,11 +177,11 @@ def _cpu() -> str:
 
 
 def table(rows: list[dict]) -> str:
-    lines = [f"{'scenario':<42} {'medlab ms':>10} {'naive ms':>10} {'speed-up':>9}"]
+    lines = [f"{'scenario':<44} {'medlab ms':>10} {'naive ms':>10} {'speed-up':>9}"]
     for r in rows:
         naive = f"{r['naive_ms']:.1f}" if r["naive_ms"] else "—"
-        speed = f"{r['speedup']:.1f}×" if r["speedup"] else "—"
-        lines.append(f"{r['scenario']:<42} {r['medlab_ms']:>10.1f} {naive:>10} {speed:>9}")
+        speed = f"{r['speedup']:.1f}×" if r.get("speedup") else "—"
+        lines.append(f"{r['scenario']:<44} {r['medlab_ms']:>10.1f} {naive:>10} {speed:>9}")
     return "\n".join(lines)
 
 
@@ -145,8 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30, help="control changes per scenario")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--browser", action="store_true",
+                        help="also render the 3D view in headless Chromium (tests/browser)")
     args = parser.parse_args(argv)
     rows = run(args.repeat)
+    rows += browser_rows(args.browser)
     print(f"medians over {args.repeat} changes (naive redraw: 10) · {_cpu()} · "
           f"Python {platform.python_version()}")
     print(table(rows))
@@ -165,6 +212,8 @@ try:  # collected only when pytest is pointed at this file (benchmarks are norec
         print(table(list(rows.values())))
         slice512 = rows["512×512 slice, window change"]
         assert slice512["medlab_ms"] < 30
+        with3d = rows["256³ volume, 3 planes + 3D, cursor change"]
+        assert with3d["medlab_ms"] < rows["256³ volume, 3 planes, cursor change"]["medlab_ms"] + 20
         for r in rows.values():
             if r["naive_ms"]:
                 assert r["speedup"] >= 3, r
