@@ -29,12 +29,13 @@ def test_gradcam_reference_equals_gradient_tape_on_a_keras_model():
     inputs = keras.Input((12, 10, 1))
     maps_t = keras.layers.Conv2D(6, 3, padding="same", activation="relu", name="feat")(inputs)
     pooled = keras.layers.GlobalAveragePooling2D()(maps_t)
-    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(pooled))
+    logit_t = keras.layers.Dense(1)(pooled)  # the class score, before the sigmoid
+    model = keras.Model(inputs, keras.layers.Activation("sigmoid")(logit_t))
     image = np.random.default_rng(0).random((12, 10, 1)).astype(np.float32)
-    grad_model = keras.Model(inputs, [maps_t, model.output])
+    grad_model = keras.Model(inputs, [maps_t, logit_t])
     with tf.GradientTape() as tape:
-        maps, score = grad_model(image[None])
-    grads = tape.gradient(score, maps)
+        maps, logit = grad_model(image[None])
+    grads = tape.gradient(logit, maps)
     grad_cam_from = _reference("06.gradcam", "grad_cam_from")
     cam = grad_cam_from(maps.numpy()[0], grads.numpy()[0])
     expected = explain.grad_cam(model, image, "feat")  # same resolution: no resizing

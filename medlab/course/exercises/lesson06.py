@@ -176,7 +176,7 @@ EXERCISES = (
         checker=check_gradcam,
         hints=(
             "Grad-CAM gives each feature map (channel) one importance weight, taken from the "
-            "gradient of the score with respect to that map.",
+            "gradient of the class score (the logit, before the sigmoid) with respect to that map.",
             "The weight of channel k is the average of grads[:, :, k] over all positions; then "
             "add up the maps, each multiplied by its weight.",
             "weights = grads.mean(axis=(0, 1)); cam = (maps * weights).sum(axis=-1); then keep "
