@@ -253,7 +253,11 @@ class MedlabWidget:
     def _update_display(self) -> None:
         from IPython.display import update_display
 
-        data, metadata = self.static_bundle()
+        try:
+            data, metadata = self.static_bundle()
+        except Exception:  # a closed widget: its picture stays as it was, the cell runs on
+            self._display_id = None
+            return
         update_display(data, raw=True, metadata=metadata, display_id=self._display_id)
 
     def __repr__(self) -> str:

@@ -252,8 +252,9 @@ def open_scan(path: PathLike, *, window: Any = None, units: str | None = None) -
     -------
     SliceViewer or VolumeViewer
         A :class:`~medlab.widgets.SliceViewer` for a 2D image, a
-        :class:`~medlab.widgets.VolumeViewer` (linked planes) for a 3D volume, both with
-        window presets and a value readout. The last expression of a cell displays it.
+        :class:`~medlab.widgets.VolumeViewer` (linked head-up planes, and the offline 3D
+        rendering once a browser shows it) for a 3D volume, both with window presets and a
+        value readout. The last expression of a cell displays it.
 
     Raises
     ------

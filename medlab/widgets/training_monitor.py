@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from medlab._keras import import_keras
 from medlab.render import OKABE_ITO, figure_png, new_figure
 from medlab.widgets._base import MedlabWidget
@@ -89,7 +91,9 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
                 f"After the last epoch: {last}.")
 
     def static_image(self) -> Any:
-        return self.plot.value or None
+        if not self.plot.value:  # before the first epoch: the caption says so
+            return np.zeros((8, 240, 4), np.uint8)
+        return self.plot.value
 
     # ------------------------------------------------------------ Keras hooks
     def on_train_begin(self, logs: dict | None = None) -> None:

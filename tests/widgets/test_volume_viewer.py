@@ -468,3 +468,16 @@ def test_unguarded_itkwidgets_view_freezes_a_headless_kernel():
              "x = 1 + 1"],
             timeout=15,
         )
+
+
+def test_the_3d_threshold_shows_bone_for_ct_and_the_bright_quarter_otherwise(ct_case):
+    ct, _labels, spacing = ct_case
+    ct = ct.copy()
+    ct[:, :3] = -1000.0  # air in front of the body
+    as_array = VolumeViewer(ct, spacing=spacing, mode="planes")  # no units: CT by its values
+    assert as_array.units == "" and as_array.threshold_3d == (150.0, 1200.0)
+    mr = np.random.default_rng(0).uniform(0, 1, (8, 20, 20)).astype(np.float32)
+    low, high = VolumeViewer(mr, mode="planes").threshold_3d
+    assert low == pytest.approx(np.percentile(mr, 75), abs=0.02) and high > 0.99
+    with pytest.raises(ValueError, match="threshold_3d"):
+        VolumeViewer(mr, mode="planes", threshold_3d=(5, 1))
