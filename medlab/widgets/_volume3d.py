@@ -296,7 +296,7 @@ class View3D:
     def description(self, cursor: tuple[int, int, int]) -> str:
         """The view in words (its text alternative)."""
         low, high = self.threshold
-        parts = [f"3D rendering of values above {low:g} (opaque from {high:g})"]
+        parts = [f"3D rendering of values above {low:.4g} (opaque from {high:.4g})"]
         if self.meshes:
             surfaces = ", ".join(
                 f"{self.names[v]} ({color_name(self.colors[v])}"
@@ -304,10 +304,8 @@ class View3D:
                 for v, m in self.meshes.items()
             )
             parts.append(f"surfaces: {surfaces}")
-        side = {180: "from the front", 0: "from the back", 90: "from the patient's left",
-                270: "from the patient's right", -90: "from the patient's right"}
-        seen = side.get(round(self.azimuth) % 360 if round(self.azimuth) != -90 else -90,
-                        f"at azimuth {self.azimuth:g}°")
+        seen = {180: "from the front", 0: "from the back"}.get(
+            round(self.azimuth) % 360, f"at azimuth {self.azimuth:g}° (180° is the front)")
         parts.append(f"seen {seen}, elevation {self.elevation:g}°")
         z, y, x = cursor
         parts.append(f"yellow crosshair at the cursor (z={z}, y={y}, x={x})")
