@@ -36,7 +36,15 @@ EXT_SOURCES := $(wildcard extension/src/*.ts extension/style/*) extension/packag
 $(STAMP): pyproject.toml $(EXT_SOURCES)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,class]"
+	@# nbgrader (the class extra: `medlab class nbgrader` and its round-trip test) switches on
+	@# its own JupyterLab and server extensions, and Notebook 7's: off, so the course's
+	@# JupyterLab stays as it is (a teacher enables them where grading happens).
+	$(BIN)/jupyter server extension disable --sys-prefix notebook \
+	  nbgrader.server_extensions.formgrader nbgrader.server_extensions.validate_assignment \
+	  nbgrader.server_extensions.assignment_list nbgrader.server_extensions.course_list >/dev/null 2>&1
+	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader \
+	  @jupyter-notebook/lab-extension >/dev/null 2>&1
 	$(MAKE) --no-print-directory labextension
 	$(BIN)/medlab dev link-extension
 	$(BIN)/medlab datasets fetch --all
@@ -115,6 +123,7 @@ test-wheel: install
 bench: install
 	$(BIN)/python tests/benchmarks/bench_core.py
 	$(BIN)/python tests/benchmarks/bench_widgets.py
+	$(BIN)/python tests/benchmarks/bench_surgery.py
 	$(BIN)/python tests/benchmarks/time_lessons.py
 
 clean:
