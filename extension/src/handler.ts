@@ -11,7 +11,12 @@ export interface IExercise {
 /** One lesson as listed by the catalog endpoint. */
 export interface ILesson {
   id: string;
+  /** Sorting key: NN for a lesson, 100 + k for appendix A<k>. */
   number: number;
+  /** How the lesson is numbered for people: '04', or 'A1' for an appendix. */
+  label: string;
+  /** True for an appendix (A<k>_topic), listed after the lessons. */
+  appendix: boolean;
   title: string;
   minutes: number;
   objectives: string[];
@@ -20,6 +25,11 @@ export interface ILesson {
   passed: number;
   total: number;
   exists: boolean;
+}
+
+/** How people call a lesson: 'lesson 04', or 'appendix A1'. */
+export function lessonName(lesson: ILesson): string {
+  return `${lesson.appendix ? 'appendix' : 'lesson'} ${lesson.label}`;
 }
 
 /** The catalog endpoint's reply. */

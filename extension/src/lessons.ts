@@ -2,7 +2,7 @@ import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { CommandRegistry } from '@lumino/commands';
 
-import { ILesson, requestAPI } from './handler';
+import { ILesson, lessonName, requestAPI } from './handler';
 import type { IPanelActions } from './panel';
 
 /**
@@ -37,7 +37,7 @@ export class LessonActions implements IPanelActions {
    */
   async reset(lesson: ILesson): Promise<void> {
     const result = await showDialog({
-      title: `Reset lesson ${String(lesson.number).padStart(2, '0')}?`,
+      title: `Reset ${lessonName(lesson)}?`,
       body:
         `“${lesson.title}” will be replaced by a fresh copy. Your current ` +
         'version is kept in the backups/ folder.',

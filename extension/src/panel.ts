@@ -1,7 +1,7 @@
 import { refreshIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
-import { ICatalog, ILesson, requestAPI } from './handler';
+import { ICatalog, ILesson, lessonName, requestAPI } from './handler';
 import { medlabIcon } from './icons';
 
 /** What the panel asks its owner to do. */
@@ -89,7 +89,7 @@ export class MedlabPanel extends Widget {
   }
 
   private _row(lesson: ILesson, isNext: boolean): HTMLLIElement {
-    const number = String(lesson.number).padStart(2, '0');
+    const name = lessonName(lesson);
     const li = document.createElement('li');
     li.className = 'jp-MedlabPanel-lesson';
     li.dataset.lessonId = lesson.id;
@@ -106,7 +106,7 @@ export class MedlabPanel extends Widget {
     const state = done ? 'completed' : isNext ? 'next lesson' : '';
     open.setAttribute(
       'aria-label',
-      `Open lesson ${number}: ${lesson.title}, ${lesson.minutes} minutes, ` +
+      `Open ${name}: ${lesson.title}, ${lesson.minutes} minutes, ` +
         `${lesson.passed} of ${lesson.total} exercises passed${state ? ', ' + state : ''}`
     );
     if (isNext) {
@@ -117,7 +117,7 @@ export class MedlabPanel extends Widget {
       : lesson.title;
     const num = document.createElement('span');
     num.className = 'jp-MedlabPanel-number';
-    num.textContent = number;
+    num.textContent = lesson.label;
     const title = document.createElement('span');
     title.className = 'jp-MedlabPanel-title';
     title.textContent = lesson.title;
@@ -146,8 +146,8 @@ export class MedlabPanel extends Widget {
 
     const reset = document.createElement('button');
     reset.className = 'jp-MedlabPanel-reset jp-Button jp-mod-minimal';
-    reset.title = `Reset lesson ${number} to a fresh copy (yours is backed up)`;
-    reset.setAttribute('aria-label', `Reset lesson ${number}: ${lesson.title}`);
+    reset.title = `Reset ${name} to a fresh copy (yours is backed up)`;
+    reset.setAttribute('aria-label', `Reset ${name}: ${lesson.title}`);
     reset.textContent = '↺';
     reset.addEventListener('click', () => void this._actions.reset(lesson));
 

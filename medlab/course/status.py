@@ -70,8 +70,8 @@ def status_table(status: dict[str, Any]) -> str:
     Returns
     -------
     str
-        One line per lesson (number, title, minutes, exercises passed/total) and a
-        summary line, without a trailing newline.
+        One line per lesson (its label, ``00`` or ``A1`` for an appendix; title,
+        minutes, exercises passed/total) and a summary line, without a trailing newline.
 
     Examples
     --------
@@ -82,12 +82,13 @@ def status_table(status: dict[str, Any]) -> str:
     if not lessons:
         return "No lessons found."
     width = max(len("title"), *(len(lesson["title"]) for lesson in lessons))
-    lines = [f"   {'#':>2}  {'title':<{width}}  {'minutes':>7}  {'exercises':>9}"]
+    digits = max(2, *(len(lesson["label"]) for lesson in lessons))
+    lines = [f"   {'#':>{digits}}  {'title':<{width}}  {'minutes':>7}  {'exercises':>9}"]
     for lesson in lessons:
         mark = ">" if lesson["id"] == status["next"] else " "
         exercises = f"{lesson['passed']}/{lesson['total']}"
         lines.append(
-            f" {mark} {lesson['number']:02d}  {lesson['title']:<{width}}  "
+            f" {mark} {lesson['label']:>{digits}}  {lesson['title']:<{width}}  "
             f"{lesson['minutes']:>7}  {exercises:>9}"
         )
     passed = sum(lesson["passed"] for lesson in lessons)
@@ -96,6 +97,7 @@ def status_table(status: dict[str, Any]) -> str:
     lines.append("")
     lines.append(
         f"{passed} of {total} exercises passed. "
-        f"Next (>): lesson {nxt['number']:02d}, {nxt['title']} ({nxt['path']})."
+        f"Next (>): {'appendix' if nxt['appendix'] else 'lesson'} {nxt['label']}, "
+        f"{nxt['title']} ({nxt['path']})."
     )
     return "\n".join(lines)

@@ -188,3 +188,36 @@ test('the panel follows the dark theme', async ({ page }) => {
     })
   );
 });
+
+test('an appendix is listed after the lessons by its label, A1', async ({ page }) => {
+  // Written here, not by make_lessons.py, so the other tests keep their two lessons.
+  const gallery = path.join(process.env.MEDLAB_LESSONS_DIR as string, 'A1_gallery.ipynb');
+  const medlab = {
+    id: 'A1_gallery',
+    number: 101,
+    title: 'Widget gallery',
+    minutes: 10,
+    objectives: ['Every widget'],
+    exercises: []
+  };
+  const nb = { nbformat: 4, nbformat_minor: 5, metadata: { medlab }, cells: [] };
+  fs.writeFileSync(gallery, JSON.stringify(nb));
+  try {
+    await openLab(page);
+    const rows = page.locator('#medlab-panel .jp-MedlabPanel-lesson');
+    await expect(rows).toHaveCount(3);
+    await expect(rows.nth(2)).toHaveAttribute('data-lesson-id', 'A1_gallery');
+    const numbers = page.locator('#medlab-panel .jp-MedlabPanel-number');
+    await expect(numbers).toHaveText(['00', '01', 'A1']);
+    await expect(row(page, 'A1_gallery').locator('.jp-MedlabPanel-open')).toHaveAttribute(
+      'aria-label',
+      /^Open appendix A1: Widget gallery, 10 minutes/
+    );
+    await expect(row(page, 'A1_gallery').locator('.jp-MedlabPanel-reset')).toHaveAttribute(
+      'aria-label',
+      'Reset appendix A1: Widget gallery'
+    );
+  } finally {
+    fs.rmSync(gallery, { force: true });
+  }
+});

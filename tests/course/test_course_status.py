@@ -72,6 +72,34 @@ def test_status_table_has_one_row_per_lesson_and_marks_the_next(tmp_path, lesson
     assert lines[1].rindex("10") == lines[2].rindex("45") == lines[3].rindex("25")
 
 
+
+def add_gallery(lessons_dir):
+    """An appendix without exercises, as the course's A1_widget_gallery."""
+    nb = json.loads((lessons_dir / "01_images.ipynb").read_text())
+    nb["metadata"]["medlab"].update(id="A1_gallery", number=101, title="Widget gallery",
+                                    minutes=15, exercises=[])
+    (lessons_dir / "A1_gallery.ipynb").write_text(json.dumps(nb))
+
+
+def test_status_table_shows_an_appendix_by_its_label_not_its_number(
+        tmp_path, lessons, progress_dir):
+    add_gallery(lessons)
+    store = ProgressStore(progress_dir)
+    for exercise in ("00.hounsfield", "02.fit", "02.score"):
+        store.record_pass(exercise)
+    status = course_status(Workspace(tmp_path / "w", lessons), store)
+    assert [(e["label"], e["appendix"]) for e in status["lessons"]] == [
+        ("00", False), ("01", False), ("02", False), ("A1", True)]
+    lines = status_table(status).splitlines()
+    assert lines[4].split() == [">", "A1", "Widget", "gallery", "15", "0/0"]
+    assert "101" not in status_table(status)
+    assert lines[-1] == ("3 of 3 exercises passed. "
+                         "Next (>): appendix A1, Widget gallery (A1_gallery.ipynb).")
+    # the label column lines up under "#", the minutes under "minutes"
+    assert lines[1].index("00") + 1 == lines[4].index("A1") + 1 == lines[0].index("#")
+    assert lines[1].rindex("10") == lines[4].rindex("15") == lines[0].index("minutes") + 5
+
+
 def test_medlab_lessons_prints_the_status_of_the_configured_lessons(
         lessons, progress_dir, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("MEDLAB_LESSONS_DIR", str(lessons))
