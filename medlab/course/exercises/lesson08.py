@@ -1,6 +1,6 @@
-"""Exercises of lesson 08 (3D and computer-assisted surgery): a nodule measured as guidelines
-do (volume in mm³, mean of the long and short axial diameters) and its distance to the chest
-wall."""
+"""Exercises of lesson 08 (3D and computer-assisted surgery): a nodule measured the way
+guidelines size it (volume in mm³, mean of the long and short axes, here on an axial slice) and
+its distance to the chest wall."""
 
 from __future__ import annotations
 
@@ -87,7 +87,9 @@ def _axial_cases() -> list[tuple[np.ndarray, tuple[float, float]]]:
 
 
 def _axes(points: np.ndarray) -> tuple[float, float]:
-    """(long, short): the farthest pair of points and the extent across that line."""
+    """(long, short): the farthest pair of points and the width across that line (for an
+    irregular outline wider than the longest line inside it perpendicular to the long axis:
+    the exercise defines the short axis as this width, as `measure.axial_diameters_mm`)."""
     from scipy.spatial import ConvexHull
     from scipy.spatial.distance import pdist, squareform
 
@@ -142,8 +144,9 @@ check_diameter = FunctionCheck(
                 "the lesion, so measure between the pixels' corners",
                 like=lambda mask, sp: sum(_axes(np.argwhere(mask) * np.asarray(sp, float))) / 2,
                 close=_near),
-        Mistake("the short axis is the greatest extent perpendicular to the long axis, not "
-                "along a row or a column", like=_across_grid, close=_near),
+        Mistake("the short axis here is the lesion's width perpendicular to the long axis "
+                "(project the points on that direction: max − min), not along a row or a column",
+                like=_across_grid, close=_near),
     ),
     otherwise=lambda got, want, mask, sp: f"{got:.4g} mm is not the mean of the long and short "
                                           f"axes of a {int(mask.sum())}-pixel lesion with "
@@ -227,9 +230,10 @@ EXERCISES = (
         checker=check_diameter,
         hints=(
             "The long axis is the largest distance between two points of the lesion on the "
-            "slice; the short axis is its greatest extent perpendicular to the long axis.",
+            "slice; the short axis is its width perpendicular to the long axis (the distance "
+            "between the two lines parallel to the long axis that touch the outline).",
             "Calipers touch the lesion's outer edge: use the four corners of every pixel "
-            "(index ± 0.5), times the pixel spacing, as the points.",
+            "(index ± 0.5), times the pixel spacing (row, column) in mm, as the points.",
             "scipy.spatial.distance.pdist gives every distance (keep only the "
             "ConvexHull(points).vertices first: it is faster); project the points on the "
             "direction perpendicular to the long axis and take max − min.",
