@@ -62,7 +62,9 @@ def _volume_and_mask(
 
 
 def lung_ct_tumours(files: Mapping[str, Path], case: str = "lung1") -> Dataset:
-    """A real chest CT in Hounsfield units with the expert's mask of one lung lesion.
+    """A real chest CT in Hounsfield units with the reference mask of one lung lesion.
+
+    The mask ships with the data; who drew it is not documented (see the card).
 
     Parameters
     ----------
