@@ -7,7 +7,7 @@ The package is organised by idea, one module each:
 ``medlab.losses``      NumPy reference losses and their gradients, plus Keras versions
 ``medlab.metrics``     classification and segmentation metrics (ROC/AUC, Dice, IoU, Hausdorff)
 ``medlab.measure``     volumes, diameters and distances on masks, in millimetres and millilitres
-``medlab.render``      NumPy drawing: scaling, colour maps, mask blends, heat-map overlays, PNG bytes
+``medlab.render``      NumPy drawing: scaling, colour maps, mask blends, heat-map overlays, PNGs
 ``medlab.segment``     classical chest CT segmentation: body, airways, lungs, a lesion from a click
 ``medlab.register``    registration of a planning CT to the patient on the table (SimpleITK)
 ``medlab.radiomics``   first-order, shape and texture features of a region (as pyradiomics)

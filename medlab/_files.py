@@ -20,6 +20,7 @@ import errno
 import os
 import shutil
 import stat
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -122,8 +123,8 @@ def atomic_output(
     try:
         if permissions is not None:
             os.chmod(tmp, permissions)
-        kwargs = {"encoding": encoding or "utf-8"} if mode == "w" else {}
-        with os.fdopen(fd, mode, **kwargs) as handle:
+        text_encoding = (encoding or "utf-8") if mode == "w" else None
+        with os.fdopen(fd, mode, encoding=text_encoding) as handle:
             yield handle
             handle.flush()
             if fsync:
@@ -238,7 +239,7 @@ def remove_stale_temporaries(
 
 def _try_lock(fd: int) -> bool:
     """Take an exclusive lock on the open file ``fd`` without waiting; False if held."""
-    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
         import msvcrt
 
         try:
@@ -256,7 +257,7 @@ def _try_lock(fd: int) -> bool:
 
 
 def _unlock(fd: int) -> None:
-    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
         import msvcrt
 
         os.lseek(fd, 0, os.SEEK_SET)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from medlab._version import __version__
@@ -290,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     ds_fetch.add_argument("--size", type=int, help="MedMNIST image size (28, 64, 128 or 224)")
     ds_fetch.add_argument("--path", help="a file you downloaded yourself, to verify and import")
     ds_fetch.set_defaults(func=_cmd_datasets_fetch)
-    ds.set_defaults(func=lambda a: (ds.print_help(), 0)[1])
+    ds.set_defaults(func=_help_command(ds))
 
     _add_class_parser(sub)
 
@@ -313,8 +314,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--prefix", metavar="DIR", help="environment prefix (default: this Python's sys.prefix)"
     )
     link.set_defaults(func=_cmd_dev_link_extension)
-    dev.set_defaults(func=lambda a: (dev.print_help(), 0)[1])
+    dev.set_defaults(func=_help_command(dev))
     return parser
+
+
+def _help_command(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    """The command of a group given no action: print the group's help and succeed."""
+
+    def show_help(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 0
+
+    return show_help
 
 
 def _add_class_parser(sub: argparse._SubParsersAction) -> None:
@@ -388,7 +399,7 @@ def _add_class_parser(sub: argparse._SubParsersAction) -> None:
     nbg.add_argument("--force", action="store_true",
                      help="replace source notebooks that differ from the export (edited ones)")
     nbg.set_defaults(func=_cmd_class_nbgrader)
-    cls.set_defaults(func=lambda a: (cls.print_help(), 0)[1])
+    cls.set_defaults(func=_help_command(cls))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -249,7 +249,11 @@ def _dicom_value(ds, keyword: str, path: Path) -> Any:
         return ds.get(keyword)
 
 
-def _dicom_number(ds, keyword: str, path: Path, default: float | None) -> float | None:
+#: The type of a header reader's ``default`` (``None`` or a number), returned for an absent element.
+_Default = TypeVar("_Default")
+
+
+def _dicom_number(ds, keyword: str, path: Path, default: _Default) -> float | _Default:
     """A single finite number from the header; ``default`` when the element is absent or empty."""
     value = _dicom_value(ds, keyword, path)
     if value is None or (isinstance(value, (str, bytes)) and not value.strip()):
@@ -263,7 +267,7 @@ def _dicom_number(ds, keyword: str, path: Path, default: float | None) -> float 
     return number
 
 
-def _dicom_count(ds, keyword: str, path: Path, default: int | None) -> int | None:
+def _dicom_count(ds, keyword: str, path: Path, default: _Default) -> int | _Default:
     """A whole number from the header (Rows, Columns ...); ``default`` when absent or empty."""
     number = _dicom_number(ds, keyword, path, None)
     if number is None:
@@ -273,18 +277,23 @@ def _dicom_count(ds, keyword: str, path: Path, default: int | None) -> int | Non
     return int(number)
 
 
+def _dicom_pixels(ds, keyword: str, path: Path) -> int:
+    """Rows or Columns from the header: a positive whole number of pixels."""
+    value = _dicom_count(ds, keyword, path, None)
+    if value is None or value < 1:
+        found = "it is missing" if value is None else f"found {value}"
+        raise ImageReadError(path, f"{keyword} must be a positive number of pixels, {found}")
+    return value
+
+
 def _dicom_pixel_shape(ds, path: Path) -> tuple[int, ...]:
     """The shape ``ds.pixel_array`` must have, from the Image Pixel module, checked for sense.
 
     ``(frames, rows, columns, samples)`` with the frame axis only for several frames and the
     sample axis only for colour, as pydicom returns it.
     """
-    rows = _dicom_count(ds, "Rows", path, None)
-    columns = _dicom_count(ds, "Columns", path, None)
-    for keyword, value in (("Rows", rows), ("Columns", columns)):
-        if value is None or value < 1:
-            found = "it is missing" if value is None else f"found {value}"
-            raise ImageReadError(path, f"{keyword} must be a positive number of pixels, {found}")
+    rows = _dicom_pixels(ds, "Rows", path)
+    columns = _dicom_pixels(ds, "Columns", path)
     frames = _dicom_count(ds, "NumberOfFrames", path, 1) or 1  # 0 means 1, as pydicom reads it
     if frames < 1:
         raise ImageReadError(path, f"NumberOfFrames must be at least 1, found {frames}")
@@ -297,7 +306,7 @@ def _dicom_pixel_shape(ds, path: Path) -> tuple[int, ...]:
     if bits is None or not (bits == 1 or (bits % 8 == 0 and 8 <= bits <= 64)):
         found = "it is missing" if bits is None else f"found {bits}"
         raise ImageReadError(path, f"BitsAllocated must be 1 or 8, 16, 32 or 64, {found}")
-    shape = (frames,) if frames > 1 else ()
+    shape: tuple[int, ...] = (frames,) if frames > 1 else ()
     shape += (rows, columns) + ((samples,) if samples > 1 else ())
     _check_array_size(path, shape, "pixel data")
     return shape

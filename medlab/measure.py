@@ -398,8 +398,8 @@ def label_components(
                 "label": new,
                 "voxels": int(counts[old - 1]),
                 "volume_ml": float(counts[old - 1] * voxel_ml),
-                "centroid_mm": tuple(float(c) for c in np.add(centroid_mm(sub, sp), offset)),
-                "longest_diameter_mm": longest_diameter_mm(sub, sp),
+                "centroid_mm": tuple(float(c) for c in np.add(centroid_mm(sub, spacing), offset)),
+                "longest_diameter_mm": longest_diameter_mm(sub, spacing),
             }
         )
     return labels, stats

@@ -1,5 +1,6 @@
-"""Image registration for computer-assisted surgery: the patient on the table is not where
-the planning scan was.
+"""Image registration for computer-assisted surgery.
+
+The patient on the table is not where the planning scan was.
 
 Between the planning CT and the intervention the patient lies differently (a rigid
 rotation and shift) and breathes (a smooth deformation, largest near the diaphragm). To
@@ -264,6 +265,12 @@ def register(
         The composite transform (table → planning) and the time and final metric per
         stage.
 
+    Raises
+    ------
+    ValueError
+        If ``fixed`` and ``moving`` are not 3D volumes of one shape, or ``spacing`` is
+        not three voxel sizes.
+
     Notes
     -----
     SimpleITK (about 260 MB installed) rather than scikit-image: scikit-image registers
@@ -283,6 +290,8 @@ def register(
             f"{moving_a.shape}"
         )
     sp = tuple(float(s) for s in spacing)
+    if len(sp) != 3:
+        raise ValueError(f"spacing must be 3 voxel sizes (z, y, x) in mm, got {spacing!r}")
     f_img, m_img = _to_sitk(fixed_a, sp), _to_sitk(moving_a, sp)
     seconds, metric = {}, {}
 
@@ -333,8 +342,8 @@ def register(
         transform = sitk.CompositeTransform([rigid, displacement])
     return Registration(
         transform=transform,
-        spacing=sp,  # type: ignore[arg-type]
-        shape=tuple(fixed_a.shape),  # type: ignore[arg-type]
+        spacing=sp,
+        shape=tuple(fixed_a.shape),
         seconds=seconds,
         metric=metric,
     )

@@ -178,7 +178,7 @@ def airway_mask(
                 if not 50.0 <= areas[i - 1] <= max_area_mm2:
                     continue
                 c = np.array(ndimage.center_of_mass(labels == i))
-                d = np.linalg.norm((c - centre) * sp[1:])
+                d = float(np.linalg.norm((c - centre) * sp[1:]))
                 if d < best_d and d < 40.0:
                     best, best_d = i, d
             if best:
@@ -607,8 +607,11 @@ def _seed_component(mask: np.ndarray, seed: tuple[int, ...]) -> np.ndarray:
 
 
 def _ball(radius_mm: float, sp: np.ndarray) -> np.ndarray:
-    """A ball of ``radius_mm`` on the voxel grid; flat (one slice) where slices are thicker
-    than the radius, so that on 5 mm slices the opening works in-plane only."""
+    """A ball of ``radius_mm`` on the voxel grid.
+
+    Flat (one slice) where slices are thicker than the radius, so that on 5 mm slices the
+    opening works in-plane only.
+    """
     r = np.maximum(np.floor(radius_mm / sp).astype(int), 0)
     g = np.ogrid[tuple(slice(-k, k + 1) for k in r)]
     return sum((gi * d / radius_mm) ** 2 for gi, d in zip(g, sp, strict=True)) <= 1.0

@@ -9,6 +9,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from medlab.errors import MedlabError
 
@@ -135,7 +136,10 @@ class Lesson:
         }
 
 
-def _require(meta: dict, key: str, kind: type | tuple, path: Path) -> object:
+_T = TypeVar("_T")
+
+
+def _require(meta: dict, key: str, kind: type[_T], path: Path) -> _T:
     if key not in meta:
         raise LessonMetadataError(path, f"metadata 'medlab' has no {key!r} key")
     value = meta[key]

@@ -116,8 +116,10 @@ def _cut(text: str, limit: int) -> str:
 
 
 class _TimeLimitExceeded(BaseException):
-    """Raised in the checker when its time is up (a BaseException: ``except Exception``
-    in the learner's code does not swallow it)."""
+    """Raised in the checker when its time is up.
+
+    A BaseException, so that ``except Exception`` in the learner's code does not swallow it.
+    """
 
 
 @contextlib.contextmanager
@@ -130,11 +132,9 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
     interruption is interrupted again. A timer that was already running is restored.
     """
     usable = (
-        seconds is not None
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
+        hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     )
-    if not usable:
+    if seconds is None or not usable:
         yield
         return
 

@@ -74,8 +74,11 @@ def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked:
 
 
 def _check_calls(text: str, where: str) -> list[tuple[int, int, str, str]]:
-    """``(first line, last line, exercise id, answer source)`` of each top-level
-    ``check("NN.name", answer)`` statement of a cell (lines counted from 1)."""
+    """Where a cell's exercise checks are, and what they check.
+
+    One ``(first line, last line, exercise id, answer source)`` per top-level
+    ``check("NN.name", answer)`` statement of the cell (lines counted from 1).
+    """
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:

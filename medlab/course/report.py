@@ -347,8 +347,11 @@ def read_class(files: Iterable[str | Path], lessons: Sequence[Lesson]) -> ClassR
 
 
 def _csv_cell(value: str | int) -> str | int:
-    """A cell safe to open in a spreadsheet: text that a spreadsheet would run as a
-    formula (``=``, ``+``, ``-``, ``@`` first) gets a leading apostrophe."""
+    """A cell safe to open in a spreadsheet.
+
+    Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first) gets a
+    leading apostrophe.
+    """
     if isinstance(value, str):
         value = " ".join(value.splitlines())
         if value[:1] in ("=", "+", "-", "@", "\t", "\r"):

@@ -11,16 +11,17 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-try:  # Python >= 3.11
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 from medlab._resources import cards_dir
 from medlab.errors import UnknownDatasetError
@@ -357,10 +358,16 @@ def read_card(path: str | Path) -> DatasetCard:
     if kind != "package" and archive is not None:
         raise ValueError(f"dataset card {str(path)!r}: only package datasets have an [archive]")
     labels = {int(k): str(v) for k, v in raw.pop("labels", {}).items()}
-    mappings = {k: MappingProxyType(dict(raw.pop(k, {}))) for k in ("keys", "options")}
+    keys = MappingProxyType(dict(raw.pop("keys", {})))
+    options = MappingProxyType(dict(raw.pop("options", {})))
     raw.setdefault("cache_folder", archive_folder(archive) if archive else raw["name"])
     return DatasetCard(
-        files=files, archive=archive, labels=MappingProxyType(labels), **mappings, **raw
+        files=files,
+        archive=archive,
+        labels=MappingProxyType(labels),
+        keys=keys,
+        options=options,
+        **raw,
     )
 
 

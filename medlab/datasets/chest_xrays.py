@@ -101,8 +101,11 @@ def chest_xray_real(files: Mapping[str, Path], size: int | None = None) -> Datas
 
 
 def patient_id(filename: str) -> str:
-    """The patient part of a Kermany file name (``person1946_bacteria_4875`` → ``person1946``,
-    ``NORMAL2-IM-1427-0001`` → ``NORMAL2-IM-1427``): two images can show one child."""
+    """The patient part of a Kermany file name: two images can show one child.
+
+    ``person1946_bacteria_4875`` → ``person1946``, ``NORMAL2-IM-1427-0001`` →
+    ``NORMAL2-IM-1427``.
+    """
     stem = Path(filename).stem
     if stem.upper().startswith("NORMAL"):
         return stem.rsplit("-", 1)[0]

@@ -1,9 +1,8 @@
-"""Parsers of the real images that ship inside installed packages (nilearn, pydicom,
-scikit-image).
+"""Parsers of the real images that ship inside installed packages.
 
-Each loader receives the files the fetch layer located (:mod:`medlab.datasets._fetch`:
-for these datasets, paths inside the installed packages) and only builds arrays.
-Nothing here touches the network.
+The packages are nilearn, pydicom and scikit-image. Each loader receives the files the
+fetch layer located (:mod:`medlab.datasets._fetch`: for these datasets, paths inside the
+installed packages) and only builds arrays. Nothing here touches the network.
 """
 
 from __future__ import annotations
@@ -89,7 +88,7 @@ def mni152(files: Mapping[str, Path], resolution: int = 1) -> Dataset:
         ("gm", "mni_icbm152_gm_tal_nlin_sym_09a_converted.nii.gz"),
         ("wm", "mni_icbm152_wm_tal_nlin_sym_09a_converted.nii.gz"),
     ):
-        img = nib.load(paths[fname])
+        img = nib.Nifti1Image.from_filename(paths[fname])
         data = np.asarray(img.get_fdata(dtype=np.float32))
         data /= data.max()
         arrays[key] = _block_mean(data, factor)
@@ -154,7 +153,7 @@ def _read_dicom_slice(name: str, path: Path) -> Dataset:
 
 
 def pydicom_ct(files: Mapping[str, Path]) -> Dataset:
-    """pydicom's CT test slice ``CT_small.dcm`` in Hounsfield units.
+    """The CT test slice of pydicom, ``CT_small.dcm``, in Hounsfield units.
 
     Parameters
     ----------
@@ -180,7 +179,7 @@ def pydicom_ct(files: Mapping[str, Path]) -> Dataset:
 
 
 def pydicom_mr(files: Mapping[str, Path]) -> Dataset:
-    """pydicom's MR test slice ``MR_small.dcm``.
+    """The MR test slice of pydicom, ``MR_small.dcm``.
 
     Parameters
     ----------

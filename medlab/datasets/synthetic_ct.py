@@ -38,7 +38,7 @@ def _ellipsoid(z, y, x, centre, axes):
     return ((z - cz) / az) ** 2 + ((y - cy) / ay) ** 2 + ((x - cx) / ax) ** 2 <= 1.0
 
 
-def _check_int_tuple(name, value, n, lo):
+def _check_int_tuple(name: str, value: Any, n: int, lo: int) -> tuple[int, ...]:
     try:
         out = tuple(int(v) for v in value)
     except TypeError:
@@ -48,7 +48,7 @@ def _check_int_tuple(name, value, n, lo):
     return out
 
 
-def _check_float_tuple(name, value, n):
+def _check_float_tuple(name: str, value: Any, n: int) -> tuple[float, ...]:
     try:
         out = tuple(float(v) for v in value)
     except TypeError:
@@ -243,7 +243,17 @@ def chest_ct(
     return Dataset(get_card("synthetic_chest_ct"), data, spacing=spacing, meta=meta)
 
 
-def _place_nodules(rng, lungs, lungs_right, chest_wall, spacing, n, rmin, rmax, ndimage):
+def _place_nodules(
+    rng: np.random.Generator,
+    lungs: np.ndarray,
+    lungs_right: np.ndarray,
+    chest_wall: np.ndarray,
+    spacing: tuple[float, ...],
+    n: int,
+    rmin: float,
+    rmax: float,
+    ndimage: Any,
+) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """Put ``n`` non-overlapping ellipsoids fully inside the lungs; return labels and truth."""
     labels = np.zeros(lungs.shape, dtype=np.int32)
     truth: list[dict[str, Any]] = []

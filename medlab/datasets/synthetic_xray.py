@@ -142,8 +142,11 @@ def _dome(x, s, top, curvature):
 
 
 def _lung(x, y, s, breath, dome_top):
-    """One lung field: narrow rounded apex, wider base with a steep lateral wall, cut below
-    by its diaphragm dome, so that wall and dome meet at a sharp costophrenic angle."""
+    """One lung field: narrow rounded apex, wider base with a steep lateral wall.
+
+    It is cut below by its diaphragm dome, so that wall and dome meet at a sharp
+    costophrenic angle.
+    """
     cx, cy, b = s * 0.42, -0.05, 0.8 * breath
     level = np.clip((y - cy) / b, -1.0, 1.0)
     across = ((x - cx) / ((0.28 + 0.06 * level) * breath)) ** 2  # wider at the base

@@ -1,5 +1,6 @@
-"""Parsers of pyradiomics' real test cases: chest CT and brain MRI with lesion masks,
-and pyradiomics' own feature values for them.
+"""Parsers of the real test cases of pyradiomics.
+
+Chest CT and brain MRI with lesion masks, and pyradiomics' own feature values for them.
 
 The files come from the pyradiomics-bhklab source distribution, fetched once from the
 package registry and verified by :mod:`medlab.datasets._fetch`; here they are only read
@@ -36,7 +37,12 @@ def _volume_and_mask(
 
     image = read_nrrd(files[f"{case}_image.nrrd"])
     label = read_nrrd(files[f"{case}_label.nrrd"])
-    if label.shape != image.shape or not np.allclose(label.affine, image.affine, atol=1e-3):
+    if (
+        label.shape != image.shape
+        or label.affine is None  # read_nrrd always sets it; an image without one has no grid
+        or image.affine is None
+        or not np.allclose(label.affine, image.affine, atol=1e-3)
+    ):
         raise ValueError(
             f"{case}: the label map does not lie on the image grid "
             f"({label.shape} vs {image.shape})"
@@ -134,7 +140,7 @@ def _number(text: str) -> float | None:
 
 
 def radiomics_baseline(files: Mapping[str, Path]) -> Dataset:
-    """pyradiomics' own feature values for its test cases, read from its baseline tables.
+    """The feature values pyradiomics computes for its test cases, from its baseline tables.
 
     Parameters
     ----------

@@ -134,6 +134,14 @@ class CatalogHandler(_MedlabHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
+        """Reply with :func:`~medlab.course.status.course_status` as JSON.
+
+        Raises
+        ------
+        tornado.web.HTTPError
+            With the course runtime's message: 500 if a lesson is missing or its metadata
+            is broken, or the files cannot be read.
+        """
         with _http_errors("The lesson catalog cannot be built"):
             status = await self.off_loop(_catalog, self.workspace(), self.store())
         self.finish(json.dumps(status))
@@ -145,6 +153,7 @@ class ProgressHandler(_MedlabHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
+        """Reply with the exercises passed and when each first passed (UTC, ISO 8601)."""
         passed = await self.off_loop(self.store().passed)
         self.finish(json.dumps({"passed": passed}))
 
@@ -156,6 +165,25 @@ class OpenLessonHandler(_MedlabHandler):
     @authorized(resource="contents")
     @authorized
     async def post(self, lesson_id: str) -> None:
+        """Copy the lesson into the workspace unless the learner's copy is there.
+
+        Parameters
+        ----------
+        lesson_id : str
+            The lesson, ``NN_topic`` (from the URL).
+
+        Raises
+        ------
+        tornado.web.HTTPError
+            400 for an id that is not ``NN_topic``, 404 for an unknown lesson, 403 for a
+            link leading outside the workspace, 409 when something is in the way of the
+            copy, 503 when another process holds the workspace lock, 500 for a broken
+            lesson or a file error.
+
+        Notes
+        -----
+        The reply is ``{"path": workspace-relative path, "created": bool}``.
+        """
         lesson_id = self.valid_lesson_id(lesson_id)
         with _http_errors(f"Lesson {lesson_id!r} cannot be opened"):
             path, created = await self.off_loop(self.workspace().ensure, lesson_id)
@@ -169,6 +197,23 @@ class ResetLessonHandler(_MedlabHandler):
     @authorized(resource="contents")
     @authorized
     async def post(self, lesson_id: str) -> None:
+        """Back up the learner's copy of the lesson and write a fresh one in its place.
+
+        Parameters
+        ----------
+        lesson_id : str
+            The lesson, ``NN_topic`` (from the URL).
+
+        Raises
+        ------
+        tornado.web.HTTPError
+            As :meth:`OpenLessonHandler.post`.
+
+        Notes
+        -----
+        The reply is ``{"path": ..., "backup": ...}``, workspace-relative paths;
+        ``backup`` is null when there was no copy.
+        """
         lesson_id = self.valid_lesson_id(lesson_id)
         with _http_errors(f"Lesson {lesson_id!r} cannot be reset"):
             path, backup = await self.off_loop(self.workspace().reset, lesson_id)

@@ -346,8 +346,11 @@ class _Comparison:
     detail: Callable[..., str] | None = None
 
     def verdict(self, got: Any, want: Any, args: tuple) -> Item | None:
-        """``None`` when ``got`` is right, else the failing item: the first recognised
-        mistake's message (or ``otherwise``) followed by ``detail(got, want, *args)``."""
+        """``None`` when ``got`` is right, else the failing item.
+
+        The item's message is the first recognised mistake's message (or ``otherwise``)
+        followed by ``detail(got, want, *args)``.
+        """
         if self.close(got, want):
             return None
         for mistake in self.mistakes:

@@ -164,8 +164,11 @@ def plain_integer(value: Any) -> int:
 
 
 def describe(value: Any) -> str:
-    """Short text for what the learner gave: ``0.5``, ``'big'``, ``[0.9]``, ``list``,
-    ``an array of shape (3,)``. Never the repr of a large or unknown object."""
+    """Short text for what the learner gave.
+
+    ``0.5``, ``'big'``, ``[0.9]``, ``list``, ``an array of shape (3,)``: never the repr of
+    a large or unknown object.
+    """
     if issubclass(type(value), np.ndarray):
         return f"an array of shape {np.ndarray.view(value, np.ndarray).shape}"
     scalar = isinstance(value, (bool, int, float, complex, str, bytes, np.generic))

@@ -28,11 +28,11 @@ class _CT(NamedTuple):
 @lru_cache(maxsize=1)
 def _ct_small() -> _CT:
     import pydicom
-    from pydicom.data import get_testdata_file
 
+    from medlab.datasets import bundled_path
     from medlab.io import read_dicom
 
-    path = get_testdata_file("CT_small.dcm")
+    path = bundled_path("pydicom", "data/test_files/CT_small.dcm")
     ds = pydicom.dcmread(path)
     return _CT(
         hu=np.asarray(read_dicom(path).array, dtype=np.float64),

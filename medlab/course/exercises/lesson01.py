@@ -28,11 +28,12 @@ _HOMOGENEOUS = Mistake("drop the homogeneous coordinate, the trailing 1",
 def _ct_geometry() -> tuple[tuple[int, int], tuple[float, float], float]:
     """(shape, pixel spacing in mm, slice thickness in mm) of pydicom's CT_small.dcm."""
     import pydicom
-    from pydicom.data import get_testdata_file
 
-    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
-    spacing = tuple(float(s) for s in ds.PixelSpacing)
-    return (int(ds.Rows), int(ds.Columns)), spacing, float(ds.SliceThickness)
+    from medlab.datasets import bundled_path
+
+    ds = pydicom.dcmread(bundled_path("pydicom", "data/test_files/CT_small.dcm"))
+    row_mm, column_mm = (float(s) for s in ds.PixelSpacing)
+    return (int(ds.Rows), int(ds.Columns)), (row_mm, column_mm), float(ds.SliceThickness)
 
 
 # fov_mm: the physical size (rows, columns) in mm of CT_small.dcm
@@ -112,7 +113,7 @@ def _mni_affine() -> np.ndarray:
     path = bundled_path(
         "nilearn", "datasets/data/mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz"
     )
-    return np.asarray(nib.load(str(path)).affine, dtype=np.float64)
+    return np.asarray(nib.Nifti1Image.from_filename(path).affine, dtype=np.float64)
 
 
 def _world_mm(affine: np.ndarray, index: np.ndarray) -> np.ndarray:

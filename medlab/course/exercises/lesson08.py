@@ -1,6 +1,8 @@
-"""Exercises of lesson 08 (3D and computer-assisted surgery): a nodule measured the way
-guidelines size it (volume in mm³, mean of the long and short axes, here on an axial slice) and
-its distance to the chest wall."""
+"""Exercises of lesson 08 (3D and computer-assisted surgery).
+
+A nodule measured the way guidelines size it (volume in mm³, mean of the long and short axes,
+here on an axial slice) and its distance to the chest wall.
+"""
 
 from __future__ import annotations
 
@@ -87,9 +89,12 @@ def _axial_cases() -> list[tuple[np.ndarray, tuple[float, float]]]:
 
 
 def _axes(points: np.ndarray) -> tuple[float, float]:
-    """(long, short): the farthest pair of points and the width across that line (for an
-    irregular outline wider than the longest line inside it perpendicular to the long axis:
-    the exercise defines the short axis as this width, as `measure.axial_diameters_mm`)."""
+    """(long, short): the farthest pair of points and the width across that line.
+
+    For an irregular outline the width is wider than the longest line inside it perpendicular
+    to the long axis: the exercise defines the short axis as this width, as
+    `measure.axial_diameters_mm` does.
+    """
     from scipy.spatial import ConvexHull
     from scipy.spatial.distance import pdist, squareform
 
