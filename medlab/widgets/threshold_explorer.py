@@ -31,6 +31,10 @@ class ThresholdExplorer(MedlabWidget):
         Scores, higher meaning more likely positive (probabilities or logits).
     threshold : float, optional
         Initial threshold (default 0.5 for scores in [0, 1], else the median score).
+    title : str, optional
+        Drawn above the ROC curve and the histograms and put first in their text
+        alternative (the stored picture's caption): say which data the scores are on,
+        e.g. ``"SYNTHETIC validation set"``.
 
     Attributes
     ----------
@@ -43,11 +47,15 @@ class ThresholdExplorer(MedlabWidget):
 
     static_is_figure = True
 
-    def __init__(self, y_true: Any, scores: Any, threshold: float | None = None) -> None:
+    def __init__(
+        self, y_true: Any, scores: Any, threshold: float | None = None, *,
+        title: str | None = None,
+    ) -> None:
         import ipywidgets as w
 
         from medlab.metrics import roc_auc, roc_curve
 
+        self.title = str(title) if title else None
         self.y_true = np.asarray(y_true).ravel()
         self.scores = np.asarray(scores, dtype=np.float64).ravel()
         self.fpr, self.tpr, self.thresholds = roc_curve(self.y_true, self.scores)
@@ -71,7 +79,11 @@ class ThresholdExplorer(MedlabWidget):
         self.plot = Picture(width=640, height=256, figure=True)
         self._plot = BlitFigure(8.0, 3.2, transparent=True)
         ax_roc, ax_hist = self._plot.fig.subplots(1, 2)
-        self._plot.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.28)
+        top = 0.9
+        if self.title:
+            self._plot.fig.suptitle(self.title, fontsize=9)
+            top = 0.82
+        self._plot.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=top, wspace=0.28)
         ax_roc.plot(self.fpr, self.tpr, color=_HEX["reddish purple"], lw=2)
         ax_roc.plot([0, 1], [0, 1], ":", color="grey")
         ax_roc.set(xlabel="1 − specificity (FPR)", ylabel="sensitivity (TPR)",
@@ -142,8 +154,9 @@ class ThresholdExplorer(MedlabWidget):
             return "not defined" if np.isnan(v) else f"{v:.3f}"
 
         (tn, fp), (fn, tp) = self.confusion
+        lead = f"{self.title}. " if self.title else ""
         return (
-            f"Left: ROC curve, AUC {self.auc:.3f}, with the operating point at threshold "
+            f"{lead}Left: ROC curve, AUC {self.auc:.3f}, with the operating point at threshold "
             f"{self.threshold:.3f}: sensitivity {fmt(s['sensitivity'])} at 1 − specificity "
             f"{fmt(s['fpr'])}. Right: histograms of the scores of {tn + fp} negatives (blue) "
             f"and {tp + fn} positives (orange, hatched) with the threshold as a "

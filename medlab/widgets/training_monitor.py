@@ -41,6 +41,9 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
         loss first.
     display : bool
         Display automatically at the start of ``fit``.
+    title : str, optional
+        Drawn above the curves and put first in their text alternative (the stored
+        picture's caption): say what the model trains on, e.g. ``"SYNTHETIC images"``.
 
     Attributes
     ----------
@@ -52,17 +55,20 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
 
     static_is_figure = True
 
-    def __init__(self, metrics: list[str] | None = None, *, display: bool = True) -> None:
+    def __init__(
+        self, metrics: list[str] | None = None, *, display: bool = True, title: str | None = None
+    ) -> None:
         import ipywidgets as w
 
         super().__init__()
         self.metrics = list(metrics) if metrics is not None else None
+        self.title = str(title) if title else None
         self.auto_display = bool(display)
         self._shown = False
         self.history: dict[str, list[float]] = {}
         self.epochs: list[int] = []
         self.status = w.HTML("<code>waiting for the first epoch …</code>")
-        self.plot = Picture(figure=True, alt="Training curves: no epoch finished yet.")
+        self.plot = Picture(figure=True, alt=self.alt_text())
         self.widget = w.VBox([self.status, self.plot])
         self.redraws = 0
 
@@ -79,14 +85,15 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
 
     def alt_text(self) -> str:
         """The curves in words: what is plotted, over how many epochs, the last values."""
+        lead = f"{self.title}. " if self.title else ""
         if not self.epochs:
-            return "Training curves: no epoch finished yet."
+            return f"{lead}Training curves: no epoch finished yet."
         names = self.plotted_metrics()
         last = "; ".join(
             f"{key} {values[-1]:.4g}" for key, values in self.history.items()
             if key.removeprefix("val_") in names
         )
-        return (f"Training curves of {', '.join(names)} over {len(self.epochs)} epochs: "
+        return (f"{lead}Training curves of {', '.join(names)} over {len(self.epochs)} epochs: "
                 f"training (solid, blue) and validation (dashed, vermillion). "
                 f"After the last epoch: {last}.")
 
@@ -141,7 +148,11 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
             self.plot.width = round(3.4 * max(1, len(names)) * 80)
             self.plot.height = round(2.8 * 80)
             self._fig.subplots(1, max(1, len(names)), squeeze=False)
-            self._fig.subplots_adjust(left=0.1, right=0.98, bottom=0.18, top=0.88, wspace=0.3)
+            top = 0.88
+            if self.title:
+                self._fig.suptitle(self.title, fontsize=9)
+                top = 0.8
+            self._fig.subplots_adjust(left=0.1, right=0.98, bottom=0.18, top=top, wspace=0.3)
         for ax, name in zip(self._fig.axes, names, strict=False):
             ax.clear()
             for key, style, color, label in ((name, "-o", _TRAIN, "train"),

@@ -152,6 +152,20 @@ def test_training_monitor_update_by_hand_and_missing_keys():
     assert monitor.plot.value != png and tm.TrainingMonitor is TrainingMonitor
 
 
+def test_training_monitor_title_is_drawn_and_leads_the_caption():
+    monitor = TrainingMonitor(display=False, title="SYNTHETIC images, fast mode")
+    assert monitor.alt_text() == ("SYNTHETIC images, fast mode. "
+                                  "Training curves: no epoch finished yet.")
+    monitor.update(0, {"loss": 0.9, "val_loss": 1.1})
+    assert monitor._fig._suptitle.get_text() == "SYNTHETIC images, fast mode"
+    assert monitor.plot.alt.startswith("SYNTHETIC images, fast mode. Training curves of loss")
+    untitled = TrainingMonitor(display=False)
+    untitled.update(0, {"loss": 0.9, "val_loss": 1.1})
+    assert untitled._fig._suptitle is None  # no title: the figure is drawn as before
+    assert untitled.plot.alt.startswith("Training curves of loss")
+    assert decode_png(monitor.plot.value).shape == decode_png(untitled.plot.value).shape
+
+
 def test_default_cam_layer_is_the_output_of_the_last_conv_block():
     import medlab
 

@@ -52,6 +52,18 @@ def test_undefined_rates_show_as_not_available(data):
     assert ex.stats["sensitivity"] == 1.0
 
 
+def test_title_is_drawn_and_leads_the_caption(data):
+    y, s = data
+    ex = ThresholdExplorer(y, s, title="SYNTHETIC validation set")
+    assert ex._plot.fig._suptitle.get_text() == "SYNTHETIC validation set"
+    assert ex.alt_text().startswith("SYNTHETIC validation set. Left: ROC curve, AUC")
+    _, metadata = ex.static_bundle()
+    assert metadata["image/png"]["alt"] == ex.alt_text() == ex.plot.alt
+    plain = ThresholdExplorer(y, s)
+    assert plain._plot.fig._suptitle is None and plain.alt_text().startswith("Left: ROC curve")
+    assert plain.stats == ex.stats  # the title changes the picture, not the numbers
+
+
 def test_a_single_class_is_rejected():
     with pytest.raises(ValueError, match="both classes"):
         ThresholdExplorer(np.ones(5), np.linspace(0, 1, 5))
