@@ -65,8 +65,12 @@ test: install
 	$(MAKE) --no-print-directory lint test-python test-notebooks test-browser test-hub test-itk test-wheel && \
 	echo "make test: all stages passed in $$(( $$(date +%s) - start )) s"
 
+# ruff (with the NumPy docstring rules on medlab/), the formatter's check, mypy on the typed
+# modules ([tool.mypy] in pyproject.toml), then eslint and prettier on the extension.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	cd extension && PATH="$(abspath $(BIN)):$$PATH" jlpm install --immutable >/dev/null
 	cd extension && PATH="$(abspath $(BIN)):$$PATH" jlpm lint:check
 
