@@ -198,8 +198,10 @@ def _without_squashing(layer: Any) -> Iterator[Any]:
 
 
 def _class_score(logits: Any, class_index: int | None) -> Any:
-    """The score Grad-CAM differentiates: one pre-activation logit (−z for class 0 of a
-    single sigmoid unit, whose log-odds are −z)."""
+    """The score Grad-CAM differentiates: one pre-activation logit.
+
+    For class 0 of a single sigmoid unit that is −z, the negative class's log-odds.
+    """
     units = int(logits.shape[-1])
     if units == 1:
         if class_index not in (None, 0, 1):
@@ -234,14 +236,16 @@ def grad_cam(
         A layer with spatial output; default :func:`default_cam_layer` (the output of
         the last convolution block).
     class_index : int, optional
-        Output unit to explain; default the predicted class. For a single sigmoid
-        output, 1 (default) explains the positive logit z and 0 the negative class,
-        whose logit is −z.
+        Output unit to explain. Default: class 1 for a single sigmoid output (its logit
+        z, whatever the prediction), the arg-max unit for a softmax output. For a single
+        sigmoid output, 0 explains the negative class, whose logit is −z.
 
     Returns
     -------
     numpy.ndarray
-        float32 (H, W) in [0, 1] (all zeros when no location raises the score).
+        float32 (H, W) in [0, 1] (all zeros when no location raises the score). Each map
+        is scaled to its own maximum: it shows *where* the evidence lies, not how much
+        (a map of p = 0.3 can look as hot as one of p = 0.99).
 
     Raises
     ------
@@ -251,8 +255,9 @@ def grad_cam(
     Notes
     -----
     Why the logit: a probability saturates. The gradient of p = σ(z) is σ'(z) times the
-    gradient of z; in float32 σ'(z) is exactly 0 once |z| ≳ 17, and the map of a
-    confident prediction vanishes. Through a softmax, the gradient of p_c also carries
+    gradient of z; in float32 σ'(z) is exactly 0 once z ≳ 17 (σ(z) rounds to 1), and the
+    map of a confident positive prediction vanishes. (For negative z it stays above 0
+    until σ(z) itself underflows, near z ≈ −87.) Through a softmax, the gradient of p_c also carries
     the other classes' logits, so the map no longer explains class c alone.
     """
     keras = import_keras()
