@@ -111,12 +111,47 @@ def test_real_chest_radiographs_decode_like_scikit_image():
         ref = io.imread(f"{folder}/{name}", as_gray=True)
         ref = ref / 255.0 if ref.max() > 1 else ref
         assert np.abs(image - ref).max() < 2 / 255  # same pixels, up to grey conversion
-    # the shortcut the card warns about: image size alone nearly separates the classes
+    # the shortcuts the card warns about: image size alone nearly separates the classes,
+    # and image shape (which survives resizing as framing) does even better
     from sklearn.metrics import roc_auc_score
 
+    card = " ".join(datasets.info("chest_xray_real").description.split())
     pixels = ds.original_shapes.prod(axis=1)
     assert pixels[ds.y == 0].mean() > 1.5 * pixels[ds.y == 1].mean()
     assert roc_auc_score(ds.y, -pixels) == pytest.approx(0.906, abs=0.001)
+    mp = [f"{pixels[ds.y == label].mean() / 1e6:.1f}" for label in (0, 1)]
+    assert f"{mp[0]} against {mp[1]} megapixels" in card and "AUC of 0.91" in card
+    height, width = ds.original_shapes.T
+    aspect = width / height
+    assert roc_auc_score(ds.y, aspect) == pytest.approx(61 / 64)  # 3 of 64 pairs out of order
+    assert roc_auc_score(ds.y, aspect) > roc_auc_score(ds.y, -pixels)
+    ratio = [f"{aspect[ds.y == label].mean():.2f}" for label in (1, 0)]
+    assert f"width/height {ratio[0]} against {ratio[1]}" in card and "AUC of 0.95" in card
+
+
+def test_only_pneumonia_films_carry_an_a_p_label():
+    # read by eye at full resolution: "A-P" in the top-left corner of exactly these four films
+    # (which also show tubes or lines); the rule below finds its pure-white letters
+    seen = {"person1946_bacteria_4874.jpeg", "person1946_bacteria_4875.jpeg",
+            "person1951_bacteria_4882.jpeg", "person1952_bacteria_4883.jpeg"}
+    ds = datasets.load("chest_xray_real")
+    white = np.array([(image[:60, 30:170] >= 0.99).sum() for image in ds.images])
+    found = {name for name, count in zip(ds.filenames, white, strict=True) if count > 200}
+    assert found == seen and white[~np.isin(ds.filenames, list(seen))].max() < 100
+    assert ds.y[np.isin(ds.filenames, list(seen))].tolist() == [1, 1, 1, 1]
+    card = " ".join(datasets.info("chest_xray_real").description.split())
+    assert "four of the pneumonia films and none of the normal ones carry an \"A-P\"" in card
+
+
+def test_pneumoniamnist_card_counts_add_up():
+    card = " ".join(datasets.info("pneumoniamnist").description.split())
+    normal, pneumonia, bacterial, viral = 1349, 3883, 2538, 1345  # Kermany's training set
+    assert normal + pneumonia == 4708 + 524 == 5232 and bacterial + viral == pneumonia
+    assert f"{pneumonia / (normal + pneumonia):.1%}" == "74.2%" and "74.2 % pneumonia" in card
+    assert 234 + 390 == 624 and f"{390 / 624:.1%}" == "62.5%" and "62.5 % pneumonia" in card
+    assert 242 + 148 == 390 and round((viral + 148) / (pneumonia + 390), 1) == 0.3
+    for count in ("3,883", "1,349", "2,538", "1,345", "4,708 + 524 = 5,232"):
+        assert count in card
 
 
 def test_dicom_samples_match_pydicom():
