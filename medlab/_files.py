@@ -298,8 +298,9 @@ def exclusive_lock(path: str | os.PathLike, *, timeout_s: float = 10.0) -> Itera
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, flags, 0o600)
     except OSError as exc:
-        reason = "a symbolic link is in its place" if path.is_symlink() else (
-            exc.strerror or str(exc))
+        reason = (
+            "a symbolic link is in its place" if path.is_symlink() else (exc.strerror or str(exc))
+        )
         raise LockFileError(path, reason) from exc
     try:
         deadline = time.monotonic() + max(0.0, timeout_s)

@@ -119,4 +119,3 @@ def run_lab(workspace: Path | None, open_browser: bool, lab_args: list[str]) -> 
         return subprocess.call(lab_command(root, open_browser, lab_args), cwd=root, env=env)
     except KeyboardInterrupt:
         return 130
-

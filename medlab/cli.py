@@ -140,8 +140,10 @@ def _cmd_class_report(args: argparse.Namespace) -> int:
 
     paths = list(args.paths) + ([args.homes] if args.homes else [])
     if not paths:
-        raise MedlabError("give progress files, folders of them or glob patterns, or --homes "
-                          "(see `medlab class report --help`)")
+        raise MedlabError(
+            "give progress files, folders of them or glob patterns, or --homes "
+            "(see `medlab class report --help`)"
+        )
     if args.top < 1:
         raise MedlabError(f"--top should be at least 1, found {args.top}")
     files, warnings = find_progress_files(paths)
@@ -166,11 +168,15 @@ def _points_option(values: list[str]) -> tuple[float, dict[str, float]]:
             points = float(number)
         except ValueError:
             points = float("nan")
-        if not points > 0 or points == float("inf") or (
-            exercise_id and not EXERCISE_ID.match(exercise_id)
+        if (
+            not points > 0
+            or points == float("inf")
+            or (exercise_id and not EXERCISE_ID.match(exercise_id))
         ):
-            raise MedlabError(f"--points {value!r}: expected a number > 0 (every exercise) or "
-                              "NN.name=number (one exercise), e.g. --points 04.cce=2")
+            raise MedlabError(
+                f"--points {value!r}: expected a number > 0 (every exercise) or "
+                "NN.name=number (one exercise), e.g. --points 04.cce=2"
+            )
         if exercise_id:
             per_exercise[exercise_id] = points
         else:
@@ -184,13 +190,21 @@ def _cmd_class_nbgrader(args: argparse.Namespace) -> int:
     points, points_for = _points_option(args.points or [])
     source = Path(args.source).expanduser() if args.source else None
     out = Path(args.course_dir).expanduser()
-    written = export_nbgrader(out, lessons_dir=source, lessons=args.lesson, points=points,
-                              points_for=points_for, force=args.force)
+    written = export_nbgrader(
+        out,
+        lessons_dir=source,
+        lessons=args.lesson,
+        points=points,
+        points_for=points_for,
+        force=args.force,
+    )
     for path in written:
         print(path)
     first = written[0].parent.name if written else "NN_topic"
-    print(f"Next: cd {out} && nbgrader generate_assignment {first}  (then collect, "
-          f"`nbgrader autograde {first}` ...; nbgrader: pip install 'medlab[class]')")
+    print(
+        f"Next: cd {out} && nbgrader generate_assignment {first}  (then collect, "
+        f"`nbgrader autograde {first}` ...; nbgrader: pip install 'medlab[class]')"
+    )
     return 0
 
 
@@ -351,21 +365,37 @@ def _add_class_parser(sub: argparse._SubParsersAction) -> None:
         ),
     )
     report.add_argument(
-        "paths", nargs="*", metavar="PATH",
+        "paths",
+        nargs="*",
+        metavar="PATH",
         help="a progress file, a folder (its progress.json, */progress.json and JupyterHub "
-             "homes */.local/share/jupyter/medlab/progress.json) or a quoted glob pattern",
+        "homes */.local/share/jupyter/medlab/progress.json) or a quoted glob pattern",
     )
     report.add_argument(
-        "--homes", nargs="?", const="/home", metavar="DIR",
+        "--homes",
+        nargs="?",
+        const="/home",
+        metavar="DIR",
         help="read every user's progress under the homes folder DIR (default /home)",
     )
-    report.add_argument("--out", default=".", metavar="DIR",
-                        help="folder for class_report.csv and .html (default: here)")
-    report.add_argument("--lessons-dir", metavar="DIR",
-                        help="the course's lessons (default: MEDLAB_LESSONS_DIR or the bundled "
-                             "lessons)")
-    report.add_argument("--top", type=int, default=10, metavar="N",
-                        help="how many exercises the stuck list shows (default 10)")
+    report.add_argument(
+        "--out",
+        default=".",
+        metavar="DIR",
+        help="folder for class_report.csv and .html (default: here)",
+    )
+    report.add_argument(
+        "--lessons-dir",
+        metavar="DIR",
+        help="the course's lessons (default: MEDLAB_LESSONS_DIR or the bundled lessons)",
+    )
+    report.add_argument(
+        "--top",
+        type=int,
+        default=10,
+        metavar="N",
+        help="how many exercises the stuck list shows (default 10)",
+    )
     report.set_defaults(func=_cmd_class_report)
 
     nbg = cls_sub.add_parser(
@@ -387,17 +417,30 @@ def _add_class_parser(sub: argparse._SubParsersAction) -> None:
         ),
     )
     nbg.add_argument("course_dir", metavar="COURSE_DIR", help="the nbgrader course folder")
-    nbg.add_argument("--lesson", action="append", metavar="ID",
-                     help="a lesson to export (00_welcome, or its number: 0); repeat for more "
-                          "(default: every lesson with exercises)")
-    nbg.add_argument("--points", action="append", metavar="N|ID=N",
-                     help="points per exercise (default 1), or for one exercise: "
-                          "--points 04.cce=2; repeatable")
-    nbg.add_argument("--from", dest="source", metavar="LESSONS_DIR",
-                     help="the source lessons (default: MEDLAB_LESSONS_DIR or the bundled "
-                          "lessons)")
-    nbg.add_argument("--force", action="store_true",
-                     help="replace source notebooks that differ from the export (edited ones)")
+    nbg.add_argument(
+        "--lesson",
+        action="append",
+        metavar="ID",
+        help="a lesson to export (00_welcome, or its number: 0); repeat for more "
+        "(default: every lesson with exercises)",
+    )
+    nbg.add_argument(
+        "--points",
+        action="append",
+        metavar="N|ID=N",
+        help="points per exercise (default 1), or for one exercise: --points 04.cce=2; repeatable",
+    )
+    nbg.add_argument(
+        "--from",
+        dest="source",
+        metavar="LESSONS_DIR",
+        help="the source lessons (default: MEDLAB_LESSONS_DIR or the bundled lessons)",
+    )
+    nbg.add_argument(
+        "--force",
+        action="store_true",
+        help="replace source notebooks that differ from the export (edited ones)",
+    )
     nbg.set_defaults(func=_cmd_class_nbgrader)
     cls.set_defaults(func=_help_command(cls))
 

@@ -235,8 +235,10 @@ def identifying_elements(ds: Any) -> list[dict[str, str]]:
     names = {"X": "remove", "Z": "empty", "U": "new UID"}
     found = []
     for elem in _walk(ds):
-        if elem.tag == 0x7FE00010 or elem.value in (None, "", b"") or (
-            elem.VR == "SQ" and len(elem.value) == 0
+        if (
+            elem.tag == 0x7FE00010
+            or elem.value in (None, "", b"")
+            or (elem.VR == "SQ" and len(elem.value) == 0)
         ):
             continue
         keyword = elem.keyword or ""
@@ -251,8 +253,12 @@ def identifying_elements(ds: Any) -> list[dict[str, str]]:
         else:
             continue
         found.append(
-            {"tag": str(elem.tag), "keyword": keyword or "(private)", "value": _value_text(elem),
-             "action": action}
+            {
+                "tag": str(elem.tag),
+                "keyword": keyword or "(private)",
+                "value": _value_text(elem),
+                "action": action,
+            }
         )
     return found
 
@@ -390,7 +396,5 @@ def diff_html(before: Any, after: Any) -> str:
             f"<td>{html.escape(e['value'][:48])}</td><td>{shown[:60]}</td>"
             f"<td>{e['action']}</td></tr>"
         )
-    head = (
-        "<tr><th>tag</th><th>keyword</th><th>before</th><th>after</th><th>action</th></tr>"
-    )
+    head = "<tr><th>tag</th><th>keyword</th><th>before</th><th>after</th><th>action</th></tr>"
     return f"<table>{head}{''.join(rows)}</table>"

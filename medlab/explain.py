@@ -285,4 +285,3 @@ def grad_cam(
     if cam.shape != x.shape[:2]:
         cam = resize(cam, x.shape[:2], order=1, mode="edge", anti_aliasing=False)
     return np.clip(cam, 0.0, 1.0).astype(np.float32)
-

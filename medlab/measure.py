@@ -183,9 +183,12 @@ def axial_diameters_mm(mask: Any, spacing: Sequence[float]) -> dict[str, Any]:
     best: dict[str, Any] | None = None
     for z in np.nonzero(m.any(axis=(1, 2)))[0]:
         pixels = np.argwhere(m[z])
-        corners = np.concatenate(
-            [pixels + d for d in ((-0.5, -0.5), (-0.5, 0.5), (0.5, -0.5), (0.5, 0.5))]
-        ) * sp[1:]
+        corners = (
+            np.concatenate(
+                [pixels + d for d in ((-0.5, -0.5), (-0.5, 0.5), (0.5, -0.5), (0.5, 0.5))]
+            )
+            * sp[1:]
+        )
         if len(corners) > 8:
             try:
                 corners = corners[ConvexHull(corners).vertices]

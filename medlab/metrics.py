@@ -453,9 +453,7 @@ def _probabilities(y_true, prob, name: str = "prob") -> tuple[np.ndarray, np.nda
     return t, p
 
 
-def calibration_bins(
-    y_true: ArrayLike, prob: ArrayLike, n_bins: int = 10
-) -> dict[str, np.ndarray]:
+def calibration_bins(y_true: ArrayLike, prob: ArrayLike, n_bins: int = 10) -> dict[str, np.ndarray]:
     """The table behind a reliability diagram: equal-width bins of predicted probability.
 
     Parameters
@@ -483,8 +481,13 @@ def calibration_bins(
         mean_predicted = np.bincount(which, weights=p, minlength=n_bins) / count
         fraction_positive = np.bincount(which, weights=t, minlength=n_bins) / count
     edges = np.linspace(0.0, 1.0, n_bins + 1)
-    return {"lower": edges[:-1], "upper": edges[1:], "count": count.astype(np.int64),
-            "mean_predicted": mean_predicted, "fraction_positive": fraction_positive}
+    return {
+        "lower": edges[:-1],
+        "upper": edges[1:],
+        "count": count.astype(np.int64),
+        "mean_predicted": mean_predicted,
+        "fraction_positive": fraction_positive,
+    }
 
 
 def expected_calibration_error(y_true: ArrayLike, prob: ArrayLike, n_bins: int = 10) -> float:
@@ -633,8 +636,10 @@ def fit_platt_scaling(
     if t.min(initial=1) == t.max(initial=0):
         raise ValueError("Platt scaling needs both classes in y_true; found only one")
     if z[t == 0].max() < z[t == 1].min():
-        raise ValueError("the scores separate the two classes perfectly: Platt scaling has no "
-                         "finite fit (use fit_temperature, which is bounded)")
+        raise ValueError(
+            "the scores separate the two classes perfectly: Platt scaling has no "
+            "finite fit (use fit_temperature, which is bounded)"
+        )
     features = np.column_stack([z, np.ones_like(z)])
     sign = 2.0 * t - 1.0
 
@@ -655,6 +660,8 @@ def fit_platt_scaling(
     else:
         raise ValueError("Newton's method did not converge in 100 steps")  # pragma: no cover
     if w[0] <= 0:
-        raise ValueError("the scores rank the validation set backwards (fitted slope "
-                         f"{w[0]:.3g} <= 0): recalibration cannot fix that")
+        raise ValueError(
+            "the scores rank the validation set backwards (fitted slope "
+            f"{w[0]:.3g} <= 0): recalibration cannot fix that"
+        )
     return float(1.0 / w[0]), float(w[1])

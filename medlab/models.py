@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # annotations only: TensorFlow is imported on first use
 
 __all__ = ["cnn", "keras", "seed_cnn", "unet"]
 
+
 def keras() -> Any:
     """Import and return Keras (TensorFlow backend), quietly, honouring ``medlab.seed``.
 

@@ -254,8 +254,10 @@ def directions(ndim: int) -> list[tuple[int, ...]]:
 def _pairs(levels: np.ndarray, offset: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Grey levels of every pair (voxel, voxel + offset) with both voxels in the region."""
     sizes = zip(offset, levels.shape, strict=True)
-    here, there = zip(*((slice(max(0, -k), n - max(0, k)), slice(max(0, k), n - max(0, -k)))
-                        for k, n in sizes), strict=True)
+    here, there = zip(
+        *((slice(max(0, -k), n - max(0, k)), slice(max(0, k), n - max(0, -k))) for k, n in sizes),
+        strict=True,
+    )
     a, b = levels[here], levels[there]
     both = (a > 0) & (b > 0)
     return a[both], b[both]
@@ -360,11 +362,18 @@ def extract(
     """
     sp = _spacing(spacing, np.ndim(mask))
     groups = {
-        "firstorder": first_order(image, mask, bin_width=bin_width,
-                                  voxel_array_shift=voxel_array_shift,
-                                  voxel_volume=float(np.prod(sp))),
+        "firstorder": first_order(
+            image,
+            mask,
+            bin_width=bin_width,
+            voxel_array_shift=voxel_array_shift,
+            voxel_volume=float(np.prod(sp)),
+        ),
         "shape": shape(mask, spacing),
         "glcm": glcm(image, mask, bin_width=bin_width),
     }
-    return {f"original_{group}_{name}": value
-            for group, features in groups.items() for name, value in features.items()}
+    return {
+        f"original_{group}_{name}": value
+        for group, features in groups.items()
+        for name, value in features.items()
+    }

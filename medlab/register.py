@@ -334,9 +334,7 @@ def register(
         field = sitk.Resample(  # back to the full grid (linear, per component)
             field, f_c, sitk.Transform(), sitk.sitkLinear, 0.0, field.GetPixelID()
         )
-        displacement = sitk.DisplacementFieldTransform(
-            sitk.Cast(field, sitk.sitkVectorFloat64)
-        )
+        displacement = sitk.DisplacementFieldTransform(sitk.Cast(field, sitk.sitkVectorFloat64))
         seconds["deformable"] = time.perf_counter() - start
         metric["deformable"] = float(demons.GetMetric())
         transform = sitk.CompositeTransform([rigid, displacement])

@@ -115,13 +115,43 @@ ORIENTATION: dict[str, tuple[str, str, str, str]] = {
 
 # viridis at 33 evenly spaced points (the map is CC0; van der Walt & Smith 2015)
 _VIRIDIS = np.array(
-    [(68, 1, 84), (71, 13, 96), (72, 24, 106), (72, 35, 116), (71, 45, 123), (69, 55, 129),
-     (66, 64, 134), (62, 73, 137), (59, 82, 139), (55, 91, 141), (51, 99, 141),
-     (47, 107, 142), (44, 114, 142), (41, 122, 142), (38, 130, 142), (35, 137, 142),
-     (33, 145, 140), (31, 152, 139), (31, 160, 136), (34, 167, 133), (40, 174, 128),
-     (50, 182, 122), (63, 188, 115), (78, 195, 107), (94, 201, 98), (112, 207, 87),
-     (132, 212, 75), (152, 216, 62), (173, 220, 48), (194, 223, 35), (216, 226, 25),
-     (236, 229, 27), (253, 231, 37)], np.float32)
+    [
+        (68, 1, 84),
+        (71, 13, 96),
+        (72, 24, 106),
+        (72, 35, 116),
+        (71, 45, 123),
+        (69, 55, 129),
+        (66, 64, 134),
+        (62, 73, 137),
+        (59, 82, 139),
+        (55, 91, 141),
+        (51, 99, 141),
+        (47, 107, 142),
+        (44, 114, 142),
+        (41, 122, 142),
+        (38, 130, 142),
+        (35, 137, 142),
+        (33, 145, 140),
+        (31, 152, 139),
+        (31, 160, 136),
+        (34, 167, 133),
+        (40, 174, 128),
+        (50, 182, 122),
+        (63, 188, 115),
+        (78, 195, 107),
+        (94, 201, 98),
+        (112, 207, 87),
+        (132, 212, 75),
+        (152, 216, 62),
+        (173, 220, 48),
+        (194, 223, 35),
+        (216, 226, 25),
+        (236, 229, 27),
+        (253, 231, 37),
+    ],
+    np.float32,
+)
 
 
 # ------------------------------------------------------------------ values → pixels
@@ -497,7 +527,12 @@ def overlay_heatmap(
 
 
 def paint_mask(
-    rgb: np.ndarray, mask: np.ndarray, color: Any, opacity: float, *, inplace: bool = False,
+    rgb: np.ndarray,
+    mask: np.ndarray,
+    color: Any,
+    opacity: float,
+    *,
+    inplace: bool = False,
     outlined: bool = True,
 ) -> np.ndarray:
     """Paint a mask as a translucent fill with an opaque one-pixel outline.
@@ -621,8 +656,9 @@ def draw_orientation_letters(
         if not letter:
             continue
         if letter not in _GLYPHS:
-            raise ValueError(f"orientation letter {letter!r} unknown: expected one of "
-                             f"{''.join(_GLYPHS)}")
+            raise ValueError(
+                f"orientation letter {letter!r} unknown: expected one of {''.join(_GLYPHS)}"
+            )
         if top < 1 or left < 1 or top + gh >= h or left + gw >= w:
             continue  # the image is too small for this letter
         glyph = _glyph(letter, s)
@@ -798,8 +834,9 @@ def decode_png(data: bytes) -> np.ndarray:
 # ------------------------------------------------------- matplotlib (curves, lazily)
 
 
-def new_figure(width_in: float, height_in: float, dpi: int = 80, *, transparent: bool = False
-               ) -> Any:
+def new_figure(
+    width_in: float, height_in: float, dpi: int = 80, *, transparent: bool = False
+) -> Any:
     """A matplotlib ``Figure`` with an Agg canvas, made without pyplot (never auto-shown).
 
     Parameters
@@ -889,8 +926,9 @@ class BlitFigure:
         The artists drawn by :meth:`png` over the background.
     """
 
-    def __init__(self, width_in: float, height_in: float, dpi: int = 80, *,
-                 transparent: bool = False) -> None:
+    def __init__(
+        self, width_in: float, height_in: float, dpi: int = 80, *, transparent: bool = False
+    ) -> None:
         self.transparent = bool(transparent)
         self.fig = new_figure(width_in, height_in, dpi, transparent=self.transparent)
         self.canvas = self.fig.canvas
@@ -964,8 +1002,10 @@ def patient_direction(cosines: Any) -> str:
     """
     v = np.asarray(cosines, dtype=np.float64)
     if v.shape != (3,) or not np.all(np.isfinite(v)) or not np.any(v):
-        raise ValueError(f"direction cosines must be three finite numbers, not all zero; "
-                         f"found {np.asarray(cosines).tolist()!r}")
+        raise ValueError(
+            f"direction cosines must be three finite numbers, not all zero; "
+            f"found {np.asarray(cosines).tolist()!r}"
+        )
     axis = int(np.argmax(np.abs(v)))
     return "LPS"[axis] if v[axis] > 0 else "RAI"[axis]
 
@@ -1000,14 +1040,33 @@ def label_orientation(ax: Any, right: str, down: str, *, color: str = "yellow") 
     """
     for name, letter in (("right", right), ("down", down)):
         if letter not in _OPPOSITE:
-            raise ValueError(f"label_orientation {name}={letter!r}: expected one of "
-                             f"{', '.join(_OPPOSITE)}")
+            raise ValueError(
+                f"label_orientation {name}={letter!r}: expected one of {', '.join(_OPPOSITE)}"
+            )
     if _AXIS[right] == _AXIS[down]:
-        raise ValueError(f"label_orientation right={right!r} and down={down!r} lie on the "
-                         "same patient axis: rows and columns must run along different axes")
-    spots = [(0.03, 0.5, _OPPOSITE[right]), (0.97, 0.5, right),
-             (0.5, 0.97, _OPPOSITE[down]), (0.5, 0.03, down)]
+        raise ValueError(
+            f"label_orientation right={right!r} and down={down!r} lie on the "
+            "same patient axis: rows and columns must run along different axes"
+        )
+    spots = [
+        (0.03, 0.5, _OPPOSITE[right]),
+        (0.97, 0.5, right),
+        (0.5, 0.97, _OPPOSITE[down]),
+        (0.5, 0.03, down),
+    ]
     box = {"facecolor": "black", "alpha": 0.6, "lw": 0}
-    return [ax.text(x, y, letter, transform=ax.transAxes, ha="center", va="center",
-                    color=color, fontsize=11, fontweight="bold", bbox=box)
-            for x, y, letter in spots]
+    return [
+        ax.text(
+            x,
+            y,
+            letter,
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color=color,
+            fontsize=11,
+            fontweight="bold",
+            bbox=box,
+        )
+        for x, y, letter in spots
+    ]

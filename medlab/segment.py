@@ -82,8 +82,12 @@ def _fill_slices(mask: np.ndarray) -> np.ndarray:
 
     background, count = ndimage.label(~mask, structure=_IN_SLICE)
     edge = np.zeros(count + 1, bool)
-    for face in (background[:, 0, :], background[:, -1, :], background[:, :, 0],
-                 background[:, :, -1]):
+    for face in (
+        background[:, 0, :],
+        background[:, -1, :],
+        background[:, :, 0],
+        background[:, :, -1],
+    ):
         edge[np.unique(face)] = True
     edge[0] = True  # label 0 is the mask itself
     return ~edge[background] | mask

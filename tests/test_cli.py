@@ -28,22 +28,36 @@ def run_lab_calls(monkeypatch):
     [
         (["lab"], None, True, []),
         (["lab", "--port", "8911"], None, True, ["--port", "8911"]),
-        (["lab", "--ip", "0.0.0.0", "--workspace", "W", "--port=8911", "--no-browser"],
-         Path("W"), False, ["--ip", "0.0.0.0", "--port=8911"]),
-        (["lab", "--ServerApp.token=abc", "--LabApp.news_url=None"], None, True,
-         ["--ServerApp.token=abc", "--LabApp.news_url=None"]),
+        (
+            ["lab", "--ip", "0.0.0.0", "--workspace", "W", "--port=8911", "--no-browser"],
+            Path("W"),
+            False,
+            ["--ip", "0.0.0.0", "--port=8911"],
+        ),
+        (
+            ["lab", "--ServerApp.token=abc", "--LabApp.news_url=None"],
+            None,
+            True,
+            ["--ServerApp.token=abc", "--LabApp.news_url=None"],
+        ),
         # after `--` everything is JupyterLab's, even names MedLab also uses
-        (["lab", "--no-browser", "--", "--workspace", "x", "--help"], None, False,
-         ["--workspace", "x", "--help"]),
+        (
+            ["lab", "--no-browser", "--", "--workspace", "x", "--help"],
+            None,
+            False,
+            ["--workspace", "x", "--help"],
+        ),
         # no abbreviations: `--work` is not taken for MedLab's `--workspace`
         (["lab", "--work", "x"], None, True, ["--work", "x"]),
     ],
 )
-def test_lab_passes_jupyterlab_options_through_in_order(run_lab_calls, argv, workspace,
-                                                        open_browser, lab_args):
+def test_lab_passes_jupyterlab_options_through_in_order(
+    run_lab_calls, argv, workspace, open_browser, lab_args
+):
     assert cli.main(argv) == 0
     assert run_lab_calls == [
-        {"workspace": workspace, "open_browser": open_browser, "lab_args": lab_args}]
+        {"workspace": workspace, "open_browser": open_browser, "lab_args": lab_args}
+    ]
 
 
 def test_lab_port_reaches_the_jupyterlab_command_line(monkeypatch, tmp_path, capsys):
@@ -51,8 +65,9 @@ def test_lab_port_reaches_the_jupyterlab_command_line(monkeypatch, tmp_path, cap
     monkeypatch.setenv("MEDLAB_LESSONS_DIR", str(tmp_path / "no_lessons"))
     monkeypatch.setenv("MEDLAB_WORKSPACE", str(tmp_path / "ws"))
     calls = []
-    monkeypatch.setattr(medlab.app.subprocess, "call",
-                        lambda cmd, **kwargs: calls.append((cmd, kwargs)) or 0)
+    monkeypatch.setattr(
+        medlab.app.subprocess, "call", lambda cmd, **kwargs: calls.append((cmd, kwargs)) or 0
+    )
     assert cli.main(["lab", "--port", "8911", "--no-browser"]) == 0
     [(cmd, kwargs)] = calls
     assert cmd[-2:] == ["--port", "8911"]
@@ -71,8 +86,14 @@ def test_lab_help_says_other_options_go_to_jupyterlab(capsys):
     assert "medlab lab --port 8911" in text
 
 
-@pytest.mark.parametrize("argv", [["env", "--port", "1"], ["datasets", "list", "--port=1"],
-                                  ["lessons", "build-learner", "out", "--port=1"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["env", "--port", "1"],
+        ["datasets", "list", "--port=1"],
+        ["lessons", "build-learner", "out", "--port=1"],
+    ],
+)
 def test_other_commands_refuse_unknown_options(argv, capsys):
     with pytest.raises(SystemExit) as info:
         cli.main(argv)

@@ -461,11 +461,11 @@ def test_synthetic_chest_ct_masks_agree_with_truth(ct):
         for name in ("heart", "aorta"):  # brute force over every voxel of the structure
             pts = np.argwhere(ct[name]) * sp
             nod = np.argwhere(mask) * sp
-            best = min(np.min(np.sum((pts - q) ** 2, axis=1)) for q in nod[:: max(1, len(nod) // 50)])
-            assert t[f"distance_to_{name}_mm"] <= np.sqrt(best) + 1e-9
-            assert t[f"distance_to_{name}_mm"] == pytest.approx(
-                cKDTree(pts).query(nod)[0].min()
+            best = min(
+                np.min(np.sum((pts - q) ** 2, axis=1)) for q in nod[:: max(1, len(nod) // 50)]
             )
+            assert t[f"distance_to_{name}_mm"] <= np.sqrt(best) + 1e-9
+            assert t[f"distance_to_{name}_mm"] == pytest.approx(cKDTree(pts).query(nod)[0].min())
         x_side = "right" if t["centre_voxel"][2] < labels.shape[2] / 2 else "left"
         assert t["lung"] == x_side
 

@@ -17,6 +17,7 @@ import warnings
 import zipfile
 from pathlib import Path
 from types import MappingProxyType
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -139,7 +140,7 @@ def test_stale_partial_files_are_cleaned_on_the_next_fetch_but_fresh_ones_are_le
 
 def test_a_download_has_an_overall_deadline(monkeypatch):
     class Slow:
-        headers = {"Content-Length": "4096"}
+        headers: ClassVar[dict[str, str]] = {"Content-Length": "4096"}
 
         def __enter__(self):
             return self
@@ -217,9 +218,7 @@ def _package_card(archive_path: Path, *, prefix: str = "", sha: str | None = Non
     )
 
 
-def test_package_files_come_from_a_local_archive_verified_member_by_member(
-    monkeypatch, tmp_path
-):
+def test_package_files_come_from_a_local_archive_verified_member_by_member(monkeypatch, tmp_path):
     sdist = _fake_sdist(tmp_path)
     card = _package_card(sdist)
     _register(monkeypatch, card)

@@ -14,8 +14,13 @@ from _network import block_network
 
 from medlab import datasets
 
-PACKAGED = ("lung_ct_tumours", "brain_mr_lesions", "radiomics_baseline", "chest_xray_real",
-            "dicom_samples")
+PACKAGED = (
+    "lung_ct_tumours",
+    "brain_mr_lesions",
+    "radiomics_baseline",
+    "chest_xray_real",
+    "dicom_samples",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +60,9 @@ def test_lung_ct_cases_are_in_hounsfield_units_with_their_expert_masks(
     assert not ds.synthetic and "real, 1 patient" in repr(ds)
 
 
-@pytest.mark.parametrize(("name", "case"), [("lung_ct_tumours", "lung2"), ("brain_mr_lesions", "brain1")])
+@pytest.mark.parametrize(
+    ("name", "case"), [("lung_ct_tumours", "lung2"), ("brain_mr_lesions", "brain1")]
+)
 def test_nrrd_volumes_match_simpleitk_in_the_course_orientation(name, case):
     sitk = pytest.importorskip("SimpleITK")
     ds = datasets.load(name, case=case)
@@ -65,8 +72,9 @@ def test_nrrd_volumes_match_simpleitk_in_the_course_orientation(name, case):
     direction = np.asarray(img.GetDirection()).reshape(3, 3)
     # SimpleITK keeps the file's index order; ours runs toward +S, +P, +L (LPS): flip
     # the axes whose direction cosine is negative
-    for axis, (row, sign) in enumerate(((2, direction[2, 2]), (1, direction[1, 1]),
-                                        (0, direction[0, 0]))):
+    for axis, (row, sign) in enumerate(
+        ((2, direction[2, 2]), (1, direction[1, 1]), (0, direction[0, 0]))
+    ):
         assert abs(direction[row, row]) == pytest.approx(1.0)
         if sign < 0:
             ref = np.flip(ref, axis=axis)
@@ -76,7 +84,9 @@ def test_nrrd_volumes_match_simpleitk_in_the_course_orientation(name, case):
     # index (0, 0, 0) of our array is the world point SimpleITK gives for its first voxel
     # along the flipped axes; compare in RAS (ITK is LPS)
     index = [0, 0, 0]
-    for axis, sign in zip((2, 1, 0), (direction[2, 2], direction[1, 1], direction[0, 0]), strict=True):
+    for axis, sign in zip(
+        (2, 1, 0), (direction[2, 2], direction[1, 1], direction[0, 0]), strict=True
+    ):
         if sign < 0:
             index[axis] = img.GetSize()[axis] - 1
     lps = np.asarray(img.TransformIndexToPhysicalPoint(index))
@@ -132,15 +142,19 @@ def test_real_chest_radiographs_decode_like_scikit_image():
 def test_only_pneumonia_films_carry_an_a_p_label():
     # read by eye at full resolution: "A-P" in the top-left corner of exactly these four films
     # (which also show tubes or lines); the rule below finds its pure-white letters
-    seen = {"person1946_bacteria_4874.jpeg", "person1946_bacteria_4875.jpeg",
-            "person1951_bacteria_4882.jpeg", "person1952_bacteria_4883.jpeg"}
+    seen = {
+        "person1946_bacteria_4874.jpeg",
+        "person1946_bacteria_4875.jpeg",
+        "person1951_bacteria_4882.jpeg",
+        "person1952_bacteria_4883.jpeg",
+    }
     ds = datasets.load("chest_xray_real")
     white = np.array([(image[:60, 30:170] >= 0.99).sum() for image in ds.images])
     found = {name for name, count in zip(ds.filenames, white, strict=True) if count > 200}
     assert found == seen and white[~np.isin(ds.filenames, list(seen))].max() < 100
     assert ds.y[np.isin(ds.filenames, list(seen))].tolist() == [1, 1, 1, 1]
     card = " ".join(datasets.info("chest_xray_real").description.split())
-    assert "four of the pneumonia films and none of the normal ones carry an \"A-P\"" in card
+    assert 'four of the pneumonia films and none of the normal ones carry an "A-P"' in card
 
 
 def test_pneumoniamnist_card_counts_add_up():

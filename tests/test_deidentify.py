@@ -82,8 +82,9 @@ def test_remap_uid_is_a_uuid_from_a_keyed_hash():
         assert new == f"2.25.{_version_8(keyed).int}"
         assert len(new) <= 44 and pydicom.uid.UID(new).is_valid
     # the former construction, a truncated salted SHA-256, is mostly no UUID at all
-    truncated = [int.from_bytes(hashlib.sha256((SALT + u).encode()).digest()[:16], "big")
-                 for u in uids]
+    truncated = [
+        int.from_bytes(hashlib.sha256((SALT + u).encode()).digest()[:16], "big") for u in uids
+    ]
     assert sum(not _is_uuid_derived(f"2.25.{n}") for n in truncated) > 30
 
 
@@ -92,8 +93,13 @@ def test_deidentify_removes_replaces_and_keeps(ct):
     out = de.deidentify(ct, salt=SALT, pseudonym="SUBJ-7", date_shift_days=-100)
     assert str(ct.PatientName) == original_name  # the input is untouched
     assert str(out.PatientName) == "SUBJ-7" and out.PatientID == "SUBJ-7"
-    for keyword in ("InstitutionName", "StationName", "OtherPatientIDsSequence", "StudyDescription",
-                    "ImageComments"):
+    for keyword in (
+        "InstitutionName",
+        "StationName",
+        "OtherPatientIDsSequence",
+        "StudyDescription",
+        "ImageComments",
+    ):
         assert keyword not in out, keyword
     assert out.PatientBirthDate == "" and out.AccessionNumber == ""
     assert not any(elem.tag.is_private for elem in out.iterall())
@@ -101,9 +107,11 @@ def test_deidentify_removes_replaces_and_keeps(ct):
     assert (out.pixel_array == ct.pixel_array).all()
     assert out.PatientIdentityRemoved == "YES" and len(out.DeidentificationMethod) <= 64
     assert out.LongitudinalTemporalInformationModified == "MODIFIED"
+
     # dates move together: the interval between study and series survives
     def days(ds, kw):
         return dt.datetime.strptime(ds[kw].value, "%Y%m%d").date()
+
     assert days(ct, "StudyDate") - days(out, "StudyDate") == dt.timedelta(100)
     assert days(out, "StudyDate") - days(out, "SeriesDate") == days(ct, "StudyDate") - days(
         ct, "SeriesDate"

@@ -67,13 +67,16 @@ def test_sigmoid_model_is_explained_on_its_logit_and_class_0_on_minus_the_logit(
     negative = _cam_of(logits_model, image, lambda z: -z[:, 0])
     assert positive.max() == 1 and negative.max() == 1 and not np.allclose(positive, negative)
     np.testing.assert_allclose(explain.grad_cam(sigmoid_model, image, "feat"), positive, atol=1e-5)
-    np.testing.assert_allclose(explain.grad_cam(sigmoid_model, image, "feat", 1), positive,
-                               atol=1e-5)
-    np.testing.assert_allclose(explain.grad_cam(sigmoid_model, image, "feat", 0), negative,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        explain.grad_cam(sigmoid_model, image, "feat", 1), positive, atol=1e-5
+    )
+    np.testing.assert_allclose(
+        explain.grad_cam(sigmoid_model, image, "feat", 0), negative, atol=1e-5
+    )
     # a model that already outputs logits gives the same maps
-    np.testing.assert_allclose(explain.grad_cam(logits_model, image, "feat", 0), negative,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        explain.grad_cam(logits_model, image, "feat", 0), negative, atol=1e-5
+    )
 
 
 @pytest.mark.parametrize("separate", [False, True], ids=["dense-softmax", "activation-layer"])
@@ -85,8 +88,10 @@ def test_softmax_model_is_explained_on_the_class_logit(image, separate):
         got = explain.grad_cam(softmax_model, image, "feat", c)
         np.testing.assert_allclose(got, want, atol=1e-5, err_msg=f"class {c}")
     predicted = int(np.argmax(z))
-    np.testing.assert_allclose(explain.grad_cam(softmax_model, image, "feat"),
-                               explain.grad_cam(softmax_model, image, "feat", predicted))
+    np.testing.assert_allclose(
+        explain.grad_cam(softmax_model, image, "feat"),
+        explain.grad_cam(softmax_model, image, "feat", predicted),
+    )
 
 
 def test_the_probability_version_differs_where_it_matters(image):

@@ -124,7 +124,11 @@ def test_dicom_series_is_sorted_by_position_with_measured_spacing(tmp_path):
     z0 = float(ds.ImagePositionPatient[2])
     for i in (2, 0, 1):  # written out of order
         s = pydicom.dcmread(CT_SMALL)
-        s.ImagePositionPatient = [ds.ImagePositionPatient[0], ds.ImagePositionPatient[1], z0 + 2.5 * i]
+        s.ImagePositionPatient = [
+            ds.ImagePositionPatient[0],
+            ds.ImagePositionPatient[1],
+            z0 + 2.5 * i,
+        ]
         s.InstanceNumber = i + 1
         arr = s.pixel_array.copy()
         arr[0, 0] = i  # mark the slice

@@ -28,7 +28,9 @@ def test_a_volume_stored_in_lps_order_comes_back_as_z_y_x(tmp_path):
     assert img.shape == (2, 3, 4) and img.spacing == (2.5, 0.7, 0.5)
     np.testing.assert_array_equal(img.array, np.transpose(data, (2, 1, 0)))
     # index (z, y, x) → RAS mm: LPS (x·0.5 − 10, y·0.7 + 20, z·2.5 + 30) with x, y negated
-    np.testing.assert_allclose(img.affine @ [1, 2, 3, 1], [-(3 * 0.5 - 10), -(2 * 0.7 + 20), 32.5, 1])
+    np.testing.assert_allclose(
+        img.affine @ [1, 2, 3, 1], [-(3 * 0.5 - 10), -(2 * 0.7 + 20), 32.5, 1]
+    )
     assert img.meta["axis_codes"] == "SPL"
 
 

@@ -91,10 +91,14 @@ def test_bce_class_weight_matches_keras_sample_weight():
     w = {0: 0.3, 1: 2.5}
     sample_weight = np.where(Y == 1, w[1], w[0])
     theirs = float(
-        keras.losses.BinaryCrossentropy()(Y.reshape(-1, 1), P.reshape(-1, 1), sample_weight=sample_weight)
+        keras.losses.BinaryCrossentropy()(
+            Y.reshape(-1, 1), P.reshape(-1, 1), sample_weight=sample_weight
+        )
     )
     assert losses.binary_cross_entropy(Y, P, class_weight=w) == pytest.approx(theirs, abs=1e-6)
-    assert losses.binary_cross_entropy(Y, P, class_weight=(0.3, 2.5)) == pytest.approx(theirs, abs=1e-6)
+    assert losses.binary_cross_entropy(Y, P, class_weight=(0.3, 2.5)) == pytest.approx(
+        theirs, abs=1e-6
+    )
 
 
 def test_bce_gradient_matches_finite_differences_and_tensorflow():
@@ -109,7 +113,9 @@ def test_bce_gradient_matches_finite_differences_and_tensorflow():
 
 def test_bce_logit_gradient_is_sigmoid_minus_label_over_n():
     g = losses.binary_cross_entropy_gradient(Y, Z, from_logits=True)
-    np.testing.assert_allclose(g, (1 / (1 + np.exp(-Z.astype(np.float64))) - Y) / Y.size, atol=1e-12)
+    np.testing.assert_allclose(
+        g, (1 / (1 + np.exp(-Z.astype(np.float64))) - Y) / Y.size, atol=1e-12
+    )
     z_var = tf.Variable(Z.reshape(-1, 1))
     with tf.GradientTape() as tape:
         loss = keras.losses.BinaryCrossentropy(from_logits=True)(Y.reshape(-1, 1), z_var)
@@ -237,7 +243,9 @@ def test_cce_with_two_classes_equals_bce():
 
 def test_cce_logsumexp_stability():
     z = np.array([[1000.0, 0.0, -1000.0]])
-    assert losses.categorical_cross_entropy([0], z, from_logits=True) == pytest.approx(0.0, abs=1e-12)
+    assert losses.categorical_cross_entropy([0], z, from_logits=True) == pytest.approx(
+        0.0, abs=1e-12
+    )
     assert losses.categorical_cross_entropy([1], z, from_logits=True) == pytest.approx(1000.0)
 
 
@@ -369,15 +377,22 @@ def test_keras_weighted_and_focal_losses_agree_with_numpy_reference():
 @pytest.mark.parametrize(
     ("make", "reference"),
     [
-        (lambda: losses.DiceLoss(from_logits=True), lambda y, z: losses.dice_loss(y, z, from_logits=True)),
+        (
+            lambda: losses.DiceLoss(from_logits=True),
+            lambda y, z: losses.dice_loss(y, z, from_logits=True),
+        ),
         (
             lambda: losses.BCEDiceLoss(from_logits=True),
-            lambda y, z: losses.binary_cross_entropy(y, z, from_logits=True)
-            + losses.dice_loss(y, z, from_logits=True),
+            lambda y, z: (
+                losses.binary_cross_entropy(y, z, from_logits=True)
+                + losses.dice_loss(y, z, from_logits=True)
+            ),
         ),
         (
             lambda: losses.WeightedBinaryCrossentropy({0: 0.5, 1: 4.0}, from_logits=True),
-            lambda y, z: losses.binary_cross_entropy(y, z, from_logits=True, class_weight={0: 0.5, 1: 4.0}),
+            lambda y, z: losses.binary_cross_entropy(
+                y, z, from_logits=True, class_weight={0: 0.5, 1: 4.0}
+            ),
         ),
         (
             lambda: losses.FocalLoss(gamma=2.0, alpha=0.3, from_logits=True),

@@ -122,8 +122,12 @@ def test_line_profile_samples_the_nearest_voxels():
         (lambda: measure.volume_ml(np.full((2, 2), 0.5), (1, 1)), "boolean mask"),
         (lambda: measure.longest_diameter_mm(np.zeros((3, 3), bool), (1, 1)), "empty"),
         (lambda: measure.centroid_mm(np.zeros((3, 3), bool), (1, 1)), "empty"),
-        (lambda: measure.distance_to_mask_mm(np.ones((2, 2), bool), np.ones((3, 3), bool),
-                                             (1, 1)), "same shape"),
+        (
+            lambda: measure.distance_to_mask_mm(
+                np.ones((2, 2), bool), np.ones((3, 3), bool), (1, 1)
+            ),
+            "same shape",
+        ),
         (lambda: measure.line_profile(np.zeros((3, 3)), (0, 0), (10, 0), (1, 1)), "leaves"),
     ],
 )
@@ -191,7 +195,9 @@ def test_volume_mm3_is_a_thousand_times_volume_ml():
 
     mask = np.ones((2, 3, 4), bool)
     assert volume_mm3(mask, (2.0, 1.0, 0.5)) == pytest.approx(24.0)
-    assert volume_mm3(mask, (2.0, 1.0, 0.5)) == pytest.approx(1000 * volume_ml(mask, (2.0, 1.0, 0.5)))
+    assert volume_mm3(mask, (2.0, 1.0, 0.5)) == pytest.approx(
+        1000 * volume_ml(mask, (2.0, 1.0, 0.5))
+    )
 
 
 def test_box_around_holds_every_voxel_within_the_margin_and_gives_the_same_distance():
@@ -247,12 +253,18 @@ def test_crossed_mm_gives_each_stretch_to_the_first_layer_that_holds_it():
     tumour = rows.copy()
     tumour[:, 35:] = True
     sp = (0.5, 0.5)
-    got = measure.crossed_mm({"tumour": tumour, "lung": lung, "soft tissue": body},
-                             (1.0, 0.0), (1.0, 20.0), sp, step_mm=0.5)
+    got = measure.crossed_mm(
+        {"tumour": tumour, "lung": lung, "soft tissue": body},
+        (1.0, 0.0),
+        (1.0, 20.0),
+        sp,
+        step_mm=0.5,
+    )
     # samples every 0.5 mm = every pixel; pixels 0-4 outside, 5-14 soft, 15-34 lung, 35-40
     # tumour, each the half-step on either side of its centre (half at both ends)
-    assert got == pytest.approx({"tumour": 2.75, "lung": 10.0, "soft tissue": 5.0,
-                                 "outside": 2.25, "length": 20.0})
+    assert got == pytest.approx(
+        {"tumour": 2.75, "lung": 10.0, "soft tissue": 5.0, "outside": 2.25, "length": 20.0}
+    )
     assert sum(v for k, v in got.items() if k != "length") == pytest.approx(got["length"])
     # the order decides: listing the body first swallows the lung and the tumour
     first = measure.crossed_mm({"soft tissue": body, "lung": lung}, (1.0, 0.0), (1.0, 20.0), sp)

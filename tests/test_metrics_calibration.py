@@ -134,7 +134,8 @@ def test_temperature_scale_by_hand_and_float32_extremes():
     p = 1 / (1 + np.exp(-z))
     assert metrics.temperature_scale([p], 2.0)[0] == pytest.approx(1 / (1 + np.exp(-1.0)))
     assert metrics.temperature_scale([z], 2.0, from_logits=True)[0] == pytest.approx(
-        1 / (1 + np.exp(-1.0)))
+        1 / (1 + np.exp(-1.0))
+    )
     assert metrics.temperature_scale([z], 2.0, bias=-1.0, from_logits=True)[0] == 0.5
     extremes = metrics.temperature_scale(np.array([0.0, 1.0], np.float32), 2.0)
     assert np.all(np.isfinite(extremes)) and 0 < extremes[0] < 0.01 and extremes[1] > 0.99

@@ -51,8 +51,11 @@ def test_lazy_table_dir_and_type_checking_imports_come_from_the_one_list():
     assert medlab._SUBMODULES == set(medlab.__all__) - OBJECTS - {"config", "errors"}
     assert set(medlab.__all__) <= set(dir(medlab))
     tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
-    [block] = [node for node in tree.body if isinstance(node, ast.If)
-               and ast.unparse(node.test) == "TYPE_CHECKING"]
+    [block] = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    ]
     imported = [alias.name for node in block.body for alias in node.names]
     assert imported == sorted(set(medlab.__all__) - OBJECTS - {"config"})
     for name in set(medlab.__all__) - OBJECTS:

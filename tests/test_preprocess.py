@@ -41,7 +41,9 @@ def test_window_rejects_bad_width(width):
 def test_convolve2d_matches_scipy(name, mode):
     img = RNG.random((33, 41))
     k = pp.KERNELS[name]
-    np.testing.assert_allclose(pp.convolve2d(img, k, mode=mode), ndimage.convolve(img, k, mode=mode), atol=1e-5)
+    np.testing.assert_allclose(
+        pp.convolve2d(img, k, mode=mode), ndimage.convolve(img, k, mode=mode), atol=1e-5
+    )
 
 
 def test_convolve2d_flips_the_kernel_unlike_correlation():
@@ -97,7 +99,9 @@ def test_filters_reduce_noise_and_keep_shape():
     for method in ("tv", "bilateral", "nl_means", "gaussian", "median"):
         out = pp.denoise(noisy, method, strength=0.15)
         assert out.shape == clean.shape and 0 <= out.min() and out.max() <= 1
-        assert np.abs(out - scaled_clean).mean() < np.abs(scaled_noisy - scaled_clean).mean(), method
+        assert np.abs(out - scaled_clean).mean() < np.abs(scaled_noisy - scaled_clean).mean(), (
+            method
+        )
     with pytest.raises(ValueError):
         pp.denoise(noisy, "fft")
 
@@ -135,12 +139,16 @@ def test_augment_is_reproducible_and_keeps_mask_aligned():
     assert a1.min() >= 0 and a1.max() <= 1
 
 
-
 def test_augment_fill_chooses_what_comes_in_from_outside_the_image():
     ones = np.ones((40, 40), np.float32)
     mask = np.ones((40, 40), np.uint8)
-    moves = {"max_rotation": 20.0, "max_shift": 0.2, "max_zoom": 0.0, "brightness": 0,
-             "contrast": 0}
+    moves = {
+        "max_rotation": 20.0,
+        "max_shift": 0.2,
+        "max_zoom": 0.0,
+        "brightness": 0,
+        "contrast": 0,
+    }
     black, black_mask = pp.augment(ones, 3, mask=mask, fill="constant", **moves)
     # zeros come in where the image moved away, and the mask moves with it
     assert 0.02 < (black < 0.5).mean() < 0.5
@@ -151,6 +159,7 @@ def test_augment_fill_chooses_what_comes_in_from_outside_the_image():
     np.testing.assert_array_equal(pp.augment(img, 7), pp.augment(img, 7, fill="nearest"))
     with pytest.raises(ValueError, match="unknown fill 'wrap'"):
         pp.augment(img, 7, fill="wrap")
+
 
 def test_augmentation_layers_are_keras_and_inactive_at_inference():
     pytest.importorskip("keras")

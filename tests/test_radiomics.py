@@ -25,8 +25,9 @@ def test_discretise_bins_from_a_multiple_of_the_width_like_pyradiomics():
     rng = np.random.default_rng(0)
     x = np.round(rng.normal(-300, 200, 500))
     low = x.min() - (x.min() % 25)
-    assert np.array_equal(radiomics.discretise(x, 25),
-                          np.digitize(x, np.arange(low, x.max() + 50, 25)))
+    assert np.array_equal(
+        radiomics.discretise(x, 25), np.digitize(x, np.arange(low, x.max() + 50, 25))
+    )
     assert radiomics.discretise([7.0, 7.0], 25).tolist() == [1, 1]  # a flat region: one bin
     with pytest.raises(ValueError, match="bin_width"):
         radiomics.discretise(x, 0)
@@ -57,8 +58,7 @@ def test_first_order_agrees_with_numpy_and_scipy():
     mask = np.zeros(image.shape, bool)
     mask[1:5, 3:17, 4:15] = True
     x = image[mask]
-    f = radiomics.first_order(image, mask, bin_width=10, voxel_array_shift=2000,
-                              voxel_volume=2.5)
+    f = radiomics.first_order(image, mask, bin_width=10, voxel_array_shift=2000, voxel_volume=2.5)
     assert f["Mean"] == pytest.approx(x.mean(), rel=1e-12)
     assert f["Variance"] == pytest.approx(x.var(), rel=1e-12)  # population variance
     assert f["Skewness"] == pytest.approx(stats.skew(x), rel=1e-10)
@@ -89,16 +89,17 @@ def test_glcm_2d_agrees_with_scikit_image_averaged_over_four_angles():
 
     q = np.random.default_rng(2).integers(0, 8, (30, 40)).astype(np.uint8)
     q[10:20, 10:25] = 3  # some structure
-    glcm = graycomatrix(q, [1], [0, np.pi / 4, np.pi / 2, 3 * np.pi / 4], levels=8,
-                        symmetric=True, normed=True)
+    glcm = graycomatrix(
+        q, [1], [0, np.pi / 4, np.pi / 2, 3 * np.pi / 4], levels=8, symmetric=True, normed=True
+    )
     ours = radiomics.glcm(q, np.ones(q.shape, bool), bin_width=1)  # level = value + 1
     assert ours["Contrast"] == pytest.approx(graycoprops(glcm, "contrast").mean(), rel=1e-12)
     assert ours["Idm"] == pytest.approx(graycoprops(glcm, "homogeneity").mean(), rel=1e-12)
     assert ours["JointEnergy"] == pytest.approx(graycoprops(glcm, "ASM").mean(), rel=1e-12)
-    assert ours["Correlation"] == pytest.approx(graycoprops(glcm, "correlation").mean(),
-                                                rel=1e-10)
+    assert ours["Correlation"] == pytest.approx(graycoprops(glcm, "correlation").mean(), rel=1e-10)
     assert ours["DifferenceAverage"] == pytest.approx(
-        graycoprops(glcm, "dissimilarity").mean(), rel=1e-12)
+        graycoprops(glcm, "dissimilarity").mean(), rel=1e-12
+    )
 
 
 def test_glcm_counts_only_pairs_inside_the_mask():
@@ -176,39 +177,54 @@ def test_bad_inputs_name_what_is_wrong():
 
 # --------------------------------------------------------------------------- pyradiomics' tables
 
-CASES = [("lung1", "lung_ct_tumours", "ct", "tumour"), ("lung2", "lung_ct_tumours", "ct", "tumour"),
-         ("brain1", "brain_mr_lesions", "mr", "lesion"), ("brain2", "brain_mr_lesions", "mr", "lesion")]
+CASES = [
+    ("lung1", "lung_ct_tumours", "ct", "tumour"),
+    ("lung2", "lung_ct_tumours", "ct", "tumour"),
+    ("brain1", "brain_mr_lesions", "mr", "lesion"),
+    ("brain2", "brain_mr_lesions", "mr", "lesion"),
+]
 # Mesh features: pyradiomics triangulates with the original marching-cubes table (one
 # triangulation for a corner pattern and its complement); scikit-image's Lewiner variant
 # resolves the ambiguous patterns (diagonally touching voxels) consistently. Same vertices
 # (so the maximum diameter agrees to rounding), slightly different triangles: measured
 # differences up to 0.03 % (volume) and 0.5 % (area, brain1) on these cases.
-MESH_TOLERANCE = {"MeshVolume": 1e-3, "SurfaceArea": 1e-2, "SurfaceVolumeRatio": 1e-2,
-                  "Sphericity": 1e-2}
+MESH_TOLERANCE = {
+    "MeshVolume": 1e-3,
+    "SurfaceArea": 1e-2,
+    "SurfaceVolumeRatio": 1e-2,
+    "Sphericity": 1e-2,
+}
 
 
 @pytest.fixture(scope="module")
 def baseline():
     with pytest.MonkeyPatch.context() as patch:
         block_network(patch)
-        missing = [name for name in ("lung_ct_tumours", "brain_mr_lesions",
-                                     "radiomics_baseline") if not datasets.available(name)]
+        missing = [
+            name
+            for name in ("lung_ct_tumours", "brain_mr_lesions", "radiomics_baseline")
+            if not datasets.available(name)
+        ]
         if missing:
-            pytest.fail(f"real datasets not in the cache: {missing}; run `medlab datasets "
-                        "fetch --all` (make install does)")
+            pytest.fail(
+                f"real datasets not in the cache: {missing}; run `medlab datasets "
+                "fetch --all` (make install does)"
+            )
         return datasets.load("radiomics_baseline", download=False)
 
 
 @pytest.mark.parametrize(("case", "name", "image_key", "mask_key"), CASES)
-def test_features_agree_with_pyradiomics_baseline(baseline, monkeypatch, case, name, image_key,
-                                                  mask_key):
+def test_features_agree_with_pyradiomics_baseline(
+    baseline, monkeypatch, case, name, image_key, mask_key
+):
     block_network(monkeypatch)
     data = datasets.load(name, case=case, download=False)
     settings = baseline["settings"][case]
     assert "'binWidth': 25" in settings and "'resampledPixelSpacing': None" in settings
     assert "'voxelArrayShift': 2000" in settings
-    ours = radiomics.extract(data[image_key], data[mask_key], data.spacing, bin_width=25,
-                             voxel_array_shift=2000)
+    ours = radiomics.extract(
+        data[image_key], data[mask_key], data.spacing, bin_width=25, voxel_array_shift=2000
+    )
     reference = baseline["features"][case]
     assert len(ours) == 31 and set(ours) <= set(reference)
     for key, value in ours.items():

@@ -35,7 +35,14 @@ def test_png_round_trip_is_lossless_for_grey_and_rgb():
 
 
 def test_to_uint8_rounds_and_clips():
-    assert to_uint8(np.array([-1.0, 0.0, 0.5, 1.0, 2.0, np.nan])).tolist() == [0, 0, 128, 255, 255, 0]
+    assert to_uint8(np.array([-1.0, 0.0, 0.5, 1.0, 2.0, np.nan])).tolist() == [
+        0,
+        0,
+        128,
+        255,
+        255,
+        0,
+    ]
 
 
 def test_blend_follows_the_alpha_formula_inside_the_mask_only():
@@ -87,22 +94,40 @@ def test_parse_color_accepts_names_hex_triples_and_rejects_others():
 
 def test_colour_names_are_the_okabe_ito_shades_of_the_paper():
     # Okabe & Ito (2008), "Color Universal Design", the 8 colours in 0..255 RGB
-    paper = {"orange": (230, 159, 0), "sky blue": (86, 180, 233), "bluish green": (0, 158, 115),
-             "yellow": (240, 228, 66), "blue": (0, 114, 178), "vermillion": (213, 94, 0),
-             "reddish purple": (204, 121, 167), "black": (0, 0, 0)}
+    paper = {
+        "orange": (230, 159, 0),
+        "sky blue": (86, 180, 233),
+        "bluish green": (0, 158, 115),
+        "yellow": (240, 228, 66),
+        "blue": (0, 114, 178),
+        "vermillion": (213, 94, 0),
+        "reddish purple": (204, 121, 167),
+        "black": (0, 0, 0),
+    }
     assert OKABE_ITO == paper
-    assert parse_color("red") == paper["vermillion"] and parse_color("green") == paper["bluish green"]
+    assert (
+        parse_color("red") == paper["vermillion"] and parse_color("green") == paper["bluish green"]
+    )
     assert set(LABEL_COLORS) <= set(paper.values()) and (0, 0, 0) not in LABEL_COLORS
 
 
 # Machado, Oliveira & Fernandes (2009), full-severity dichromacy matrices on linear sRGB
 _CVD = {
-    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
-                     [-0.011820, 0.042940, 0.968881]],
-    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
-                   [-0.003882, -0.048116, 1.051998]],
-    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
-                   [0.004733, 0.691367, 0.303900]],
+    "deuteranopia": [
+        [0.367322, 0.860646, -0.227968],
+        [0.280085, 0.672501, 0.047413],
+        [-0.011820, 0.042940, 0.968881],
+    ],
+    "protanopia": [
+        [0.152286, 1.052583, -0.204868],
+        [0.114503, 0.786281, 0.099216],
+        [-0.003882, -0.048116, 1.051998],
+    ],
+    "tritanopia": [
+        [1.255528, -0.076749, -0.178779],
+        [-0.078411, 0.930809, 0.147602],
+        [0.004733, 0.691367, 0.303900],
+    ],
 }
 
 
@@ -111,8 +136,11 @@ def _seen_as_lab(rgb, deficiency):
     c = np.asarray(rgb, float) / 255
     lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
     lin = np.clip(np.asarray(_CVD[deficiency]) @ lin, 0, 1)
-    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
-                    [0.0193, 0.1192, 0.9505]]) @ lin / np.array([0.95047, 1.0, 1.08883])
+    xyz = (
+        np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+        @ lin
+        / np.array([0.95047, 1.0, 1.08883])
+    )
     f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
     return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
 
@@ -226,7 +254,9 @@ def test_grey_values_reach_rgb_through_scale01_and_to_uint8():
     assert scale01(img)[0].tolist() == [0.0, 0.5]
     assert np.isnan(scale01(img)[1, 1])
     assert to_rgb(to_uint8(scale01(img))).tolist() == [
-        [[0, 0, 0], [128, 128, 128]], [[255, 255, 255], [0, 0, 0]]]
+        [[0, 0, 0], [128, 128, 128]],
+        [[255, 255, 255], [0, 0, 0]],
+    ]
     assert not scale01(np.full(3, 4.0)).any()  # flat → zeros
 
 
@@ -283,9 +313,12 @@ def test_image_widgets_import_no_heavy_libraries():
 @pytest.mark.parametrize(
     ("cosines", "letter"),
     [
-        ((1, 0, 0), "L"), ((-1, 0, 0), "R"),  # DICOM's LPS: +x towards the patient's left
-        ((0, 1, 0), "P"), ((0, -1, 0), "A"),
-        ((0, 0, 1), "S"), ((0, 0, -1), "I"),
+        ((1, 0, 0), "L"),
+        ((-1, 0, 0), "R"),  # DICOM's LPS: +x towards the patient's left
+        ((0, 1, 0), "P"),
+        ((0, -1, 0), "A"),
+        ((0, 0, 1), "S"),
+        ((0, 0, -1), "I"),
         ((0.2, -0.9, 0.39), "A"),  # oblique: the largest component wins
         ((0.0, 0.0, -0.999998), "I"),  # cosines as a header stores them, not exactly 1
     ],
@@ -324,8 +357,12 @@ def _letters_by_edge(right, down):
     assert all(t.get_transform() is ax.transAxes for t in texts)
     # sort by position in axes coordinates: left (x small), right, top (y large), bottom
     by_spot = {t.get_position(): t.get_text() for t in texts}
-    return {"left": by_spot[(0.03, 0.5)], "right": by_spot[(0.97, 0.5)],
-            "top": by_spot[(0.5, 0.97)], "bottom": by_spot[(0.5, 0.03)]}, texts
+    return {
+        "left": by_spot[(0.03, 0.5)],
+        "right": by_spot[(0.97, 0.5)],
+        "top": by_spot[(0.5, 0.97)],
+        "bottom": by_spot[(0.5, 0.03)],
+    }, texts
 
 
 def test_label_orientation_puts_the_radiological_axial_letters_on_the_right_edges():
@@ -340,9 +377,15 @@ def test_label_orientation_letters_other_planes_and_head_feet():
     assert _letters_by_edge("R", "F")[0] == {"left": "L", "right": "R", "top": "H", "bottom": "F"}
 
 
-@pytest.mark.parametrize(("right", "down", "message"),
-                         [("X", "P", "expected one of"), ("L", "Q", "expected one of"),
-                          ("L", "R", "same patient axis"), ("S", "F", "same patient axis")])
+@pytest.mark.parametrize(
+    ("right", "down", "message"),
+    [
+        ("X", "P", "expected one of"),
+        ("L", "Q", "expected one of"),
+        ("L", "R", "same patient axis"),
+        ("S", "F", "same patient axis"),
+    ],
+)
 def test_label_orientation_rejects_unknown_letters_and_one_axis_twice(right, down, message):
     from matplotlib.figure import Figure
 

@@ -184,14 +184,14 @@ def read_lesson(path: str | Path) -> Lesson:
     lesson_id = _require(meta, "id", str, path)
     if lesson_id != path.stem or not LESSON_ID.match(lesson_id):
         raise LessonMetadataError(
-            path, f"metadata 'medlab.id' should equal the file stem {path.stem!r} "
-            f"(pattern NN_topic, or A1_topic for an appendix), found {lesson_id!r}"
+            path,
+            f"metadata 'medlab.id' should equal the file stem {path.stem!r} "
+            f"(pattern NN_topic, or A1_topic for an appendix), found {lesson_id!r}",
         )
     number = _require(meta, "number", int, path)
     if number < 0 or expected_number(lesson_id) != number:
         raise LessonMetadataError(
-            path, f"metadata 'medlab.number' should be {expected_number(lesson_id)}, "
-            f"found {number}"
+            path, f"metadata 'medlab.number' should be {expected_number(lesson_id)}, found {number}"
         )
     title = _require(meta, "title", str, path)
     minutes = _require(meta, "minutes", int, path)
@@ -201,8 +201,11 @@ def read_lesson(path: str | Path) -> Lesson:
     prerequisites = _strings(meta.get("prerequisites", []), "prerequisites", path)
     raw_exercises = _require(meta, "exercises", list, path)
     if raw_exercises and lesson_id.startswith("A"):
-        raise LessonMetadataError(path, "an appendix has no exercises: 'medlab.exercises' "
-                                  f"should be [], found {len(raw_exercises)}")
+        raise LessonMetadataError(
+            path,
+            "an appendix has no exercises: 'medlab.exercises' "
+            f"should be [], found {len(raw_exercises)}",
+        )
     exercises = []
     for item in raw_exercises:
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):

@@ -59,6 +59,7 @@ _VALUE_TYPES = (int, float, complex, str, bytes, bool, type(None), tuple, frozen
 # How many hints of each exercise have been shown in this process.
 _HINTS_SHOWN: dict[str, int] = {}
 
+
 def _kernel_shell() -> Any:
     """The IPython shell of a Jupyter kernel we run in, or None (plain Python, terminal)."""
     try:
@@ -131,9 +132,7 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
     repeats every 0.5 s until the body ends, so a learner's loop that swallows one
     interruption is interrupted again. A timer that was already running is restored.
     """
-    usable = (
-        hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    )
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if seconds is None or not usable:
         yield
         return
@@ -200,8 +199,9 @@ class CheckResult(_ShownWhenCalled):
     def __str__(self) -> str:
         mark = {PASSED: "✔", FAILED: "✘", NOT_ATTEMPTED: "…"}[self.status]
         lines = [f"{mark} {_cut(self._headline(), MAX_MESSAGE_CHARS)}"]
-        lines += [f"  {_MARKS[item.ok]} {_cut(item.message, MAX_MESSAGE_CHARS)}"
-                  for item in self.items]
+        lines += [
+            f"  {_MARKS[item.ok]} {_cut(item.message, MAX_MESSAGE_CHARS)}" for item in self.items
+        ]
         if self.note:
             lines.append(_cut(self.note, MAX_MESSAGE_CHARS * 2))
         return _cut("\n".join(lines), MAX_FEEDBACK_CHARS)
@@ -290,10 +290,16 @@ def _run_checker(
             with _time_limit(time_limit_s):
                 items = list(exercise.checker(answer))
         except _TimeLimitExceeded:
-            result.items = [Item(False, (
-                f"your function took longer than {time_limit_s:g} s and was stopped: look for "
-                "a loop that never ends, or work on whole arrays instead of element by element"
-            ))]
+            result.items = [
+                Item(
+                    False,
+                    (
+                        f"your function took longer than {time_limit_s:g} s and was stopped: "
+                        "look for a loop that never ends, or work on whole arrays instead of "
+                        "element by element"
+                    ),
+                )
+            ]
             return result
     except (NotAttempted, NotImplementedError):
         result.status = NOT_ATTEMPTED
@@ -305,7 +311,8 @@ def _run_checker(
         return result
     # Each line is cut here already, so a huge message is not kept in memory either.
     result.items = [
-        item if len(item.message) <= MAX_MESSAGE_CHARS
+        item
+        if len(item.message) <= MAX_MESSAGE_CHARS
         else Item(item.ok, _cut(item.message, MAX_MESSAGE_CHARS))
         for item in items
     ]
@@ -367,8 +374,9 @@ def _record_failure(result: CheckResult) -> list[str]:
     return store.notices
 
 
-def check(exercise_id: str, answer: Any, *, time_limit_s: float | None = TIME_LIMIT_S
-          ) -> CheckResult:
+def check(
+    exercise_id: str, answer: Any, *, time_limit_s: float | None = TIME_LIMIT_S
+) -> CheckResult:
     """Check the learner's answer to ``exercise_id`` and record progress when it passes.
 
     Parameters

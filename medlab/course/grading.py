@@ -110,8 +110,9 @@ class Grade:
         return self.result._repr_html_()
 
 
-def _parts_in_order(exercise: ExerciseDef, pieces: list[Checker], answer: Any,
-                    time_limit_s: float | None) -> tuple[bool, ...]:
+def _parts_in_order(
+    exercise: ExerciseDef, pieces: list[Checker], answer: Any, time_limit_s: float | None
+) -> tuple[bool, ...]:
     """Check the parts one by one up to the first that fails; their verdicts."""
     verdicts = []
     for piece in pieces:
@@ -165,8 +166,10 @@ def score(
     ValueError
         If ``points`` is not a positive finite number.
     """
-    if isinstance(points, bool) or not isinstance(points, int | float) or not (
-        math.isfinite(points) and points > 0
+    if (
+        isinstance(points, bool)
+        or not isinstance(points, int | float)
+        or not (math.isfinite(points) and points > 0)
     ):
         raise ValueError(f"points for {exercise_id!r} should be a number > 0, found {points!r}")
     exercise = get(exercise_id)
@@ -184,8 +187,7 @@ def score(
         verdicts = ", ".join(f"part {i} {'✔' if ok else '✘'}" for i, ok in enumerate(parts, 1))
         line += f" ({sum(parts)} of {len(pieces)} parts of the check right: {verdicts})"
     note = " ".join(text for text in (result.note, f"{line}.") if text)
-    return Grade(exercise_id, earned, float(points), parts,
-                 dataclasses.replace(result, note=note))
+    return Grade(exercise_id, earned, float(points), parts, dataclasses.replace(result, note=note))
 
 
 def grade(

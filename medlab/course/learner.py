@@ -57,7 +57,7 @@ def _region_id(given: str | None, cell_text: str, where: str) -> str:
         raise LessonMetadataError(
             where,
             "a solution region needs its exercise id: write '### BEGIN SOLUTION <id>' or "
-            f"call check(\"<id>\", ...) in the same cell (found {sorted(ids) or 'none'})",
+            f'call check("<id>", ...) in the same cell (found {sorted(ids) or "none"})',
         )
     return ids.pop()
 
@@ -73,8 +73,9 @@ def solution_regions(nb: dict, name: str = "notebook") -> list[tuple[str, str]]:
         for part in _split_cell(text, where):
             if part[0] == "region":
                 _, indent, given, lines = part
-                code = "".join(line[len(indent):] if line.startswith(indent) else line
-                               for line in lines)
+                code = "".join(
+                    line[len(indent) :] if line.startswith(indent) else line for line in lines
+                )
                 found.append((_region_id(given, text, where), code))
     return found
 
@@ -158,4 +159,3 @@ def write_learner_versions(lessons_dir: str | Path, out_dir: str | Path) -> list
             target.write_text(learner_json(source), encoding="utf-8")
             written.append(target)
     return written
-

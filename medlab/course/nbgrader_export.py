@@ -45,7 +45,7 @@ SCHEMA_VERSION = 3  # nbgrader 0.9's cell metadata schema
 CELL_TIMEOUT_S = 600
 _NUMBER = re.compile(r"[0-9]{1,3}")
 
-_CONFIG = f'''\
+_CONFIG = f"""\
 # nbgrader settings for the MedLab course exported by `medlab class nbgrader`.
 # Written once: edit freely, the export does not overwrite this file.
 c = get_config()  # noqa: F821
@@ -53,7 +53,7 @@ c = get_config()  # noqa: F821
 # Lessons train small models: give each cell up to {CELL_TIMEOUT_S // 60} minutes
 # (nbgrader's default is 30 s).
 c.Execute.timeout = {CELL_TIMEOUT_S}
-'''
+"""
 
 
 class ExportConflictError(MedlabError, FileExistsError):
@@ -64,10 +64,21 @@ class ExportOptionError(MedlabError, ValueError):
     """A lesson to export that does not exist, or points for an exercise not exported."""
 
 
-def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False,
-          points: float | None = None) -> dict[str, Any]:
-    meta: dict[str, Any] = {"grade": grade, "grade_id": grade_id, "locked": locked,
-                            "schema_version": SCHEMA_VERSION, "solution": solution}
+def _meta(
+    grade_id: str,
+    *,
+    grade: bool = False,
+    solution: bool = False,
+    locked: bool = False,
+    points: float | None = None,
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": SCHEMA_VERSION,
+        "solution": solution,
+    }
     if points is not None:
         meta["points"] = points
     return meta
@@ -82,36 +93,45 @@ def _check_calls(text: str, where: str) -> list[tuple[int, int, str, str]]:
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
-        raise LessonMetadataError(where, f"an exercise cell is not valid Python ({exc.msg})"
-                                  ) from exc
+        raise LessonMetadataError(
+            where, f"an exercise cell is not valid Python ({exc.msg})"
+        ) from exc
     calls = []
     for node in tree.body:
         call = node.value if isinstance(node, ast.Expr) else None
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-                and call.func.id == "check"):
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id == "check"
+        ):
             continue
         args = call.args
-        if len(args) < 2 or not (isinstance(args[0], ast.Constant)
-                                 and isinstance(args[0].value, str)):
-            raise LessonMetadataError(where, 'expected check("NN.name", answer) in an exercise '
-                                             "cell")
+        if len(args) < 2 or not (
+            isinstance(args[0], ast.Constant) and isinstance(args[0].value, str)
+        ):
+            raise LessonMetadataError(
+                where, 'expected check("NN.name", answer) in an exercise cell'
+            )
         answer = ast.get_source_segment(text, args[1]) or ast.unparse(args[1])
         calls.append((node.lineno, node.end_lineno or node.lineno, args[0].value, answer))
     return calls
 
 
-def _exercise_cells(cell: dict, index: int, where: str, points: Mapping[str, float],
-                    default_points: float) -> list[dict]:
+def _exercise_cells(
+    cell: dict, index: int, where: str, points: Mapping[str, float], default_points: float
+) -> list[dict]:
     """The answer cell and the test cells that replace one exercise cell."""
     text = _source(cell)
-    region_ids = [_region_id(part[2], text, where)
-                  for part in _split_cell(text, where) if part[0] == "region"]
+    region_ids = [
+        _region_id(part[2], text, where) for part in _split_cell(text, where) if part[0] == "region"
+    ]
     calls = _check_calls(text, where)
     missing = sorted(set(region_ids) - {call[2] for call in calls})
     if missing:
         raise LessonMetadataError(
-            where, f"the exercise cell of {missing[0]!r} has no check({missing[0]!r}, answer) "
-            "statement: the nbgrader export grades the answer that check receives"
+            where,
+            f"the exercise cell of {missing[0]!r} has no check({missing[0]!r}, answer) "
+            "statement: the nbgrader export grades the answer that check receives",
         )
     dropped = {line for first, last, *_ in calls for line in range(first, last + 1)}
     lines = []
@@ -123,38 +143,51 @@ def _exercise_cells(cell: dict, index: int, where: str, points: Mapping[str, flo
     answer_source = "".join(lines).rstrip("\n")
     exercise_ids = list(dict.fromkeys(region_ids))
     answer_id = "answer_" + "_".join(e.replace(".", "_") for e in exercise_ids)
-    cells: list[dict[str, Any]] = [{
-        "cell_type": "code",
-        "execution_count": None,
-        "id": f"{cell.get('id', f'c{index}')}-answer"[:64],
-        "metadata": {"nbgrader": _meta(answer_id, solution=True)},
-        "outputs": [],
-        "source": answer_source,
-    }]
+    cells: list[dict[str, Any]] = [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": f"{cell.get('id', f'c{index}')}-answer"[:64],
+            "metadata": {"nbgrader": _meta(answer_id, solution=True)},
+            "outputs": [],
+            "source": answer_source,
+        }
+    ]
     for number, (_first, _last, exercise_id, answer) in enumerate(calls):
         value = points.get(exercise_id, default_points)
         shown = int(value) if float(value).is_integer() else value
-        cells.append({
-            "cell_type": "code",
-            "execution_count": None,
-            "id": f"{cell.get('id', f'c{index}')}-test{number or ''}"[:64],
-            "metadata": {"nbgrader": _meta(f"test_{exercise_id.replace('.', '_')}",
-                                           grade=True, locked=True, points=value)},
-            "outputs": [],
-            "source": (
-                f"# Graded by MedLab's checker for {exercise_id} ({shown!r} "
-                f"point{'' if value == 1 else 's'}); run it to see the feedback.\n"
-                "from medlab.course.grading import grade\n"
-                f'grade("{exercise_id}", {answer}, points={shown!r})'
-            ),
-        })
+        cells.append(
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": f"{cell.get('id', f'c{index}')}-test{number or ''}"[:64],
+                "metadata": {
+                    "nbgrader": _meta(
+                        f"test_{exercise_id.replace('.', '_')}",
+                        grade=True,
+                        locked=True,
+                        points=value,
+                    )
+                },
+                "outputs": [],
+                "source": (
+                    f"# Graded by MedLab's checker for {exercise_id} ({shown!r} "
+                    f"point{'' if value == 1 else 's'}); run it to see the feedback.\n"
+                    "from medlab.course.grading import grade\n"
+                    f'grade("{exercise_id}", {answer}, points={shown!r})'
+                ),
+            }
+        )
     return cells
 
 
 def _read_only(cell: dict, index: int) -> dict:
     out = copy.deepcopy(cell)
-    metadata = {key: value for key, value in out.get("metadata", {}).items()
-                if key not in ("execution", "nbgrader")}
+    metadata = {
+        key: value
+        for key, value in out.get("metadata", {}).items()
+        if key not in ("execution", "nbgrader")
+    }
     metadata["nbgrader"] = _meta(f"cell_{index:03d}", locked=True)
     out["metadata"] = metadata
     if out.get("cell_type") == "code":
@@ -190,8 +223,10 @@ def nbgrader_notebook(
     """
     points_for = dict(points_for or {})
     for exercise_id, value in [("every exercise", points), *points_for.items()]:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not (
-            math.isfinite(value) and value > 0
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not (math.isfinite(value) and value > 0)
         ):
             raise ValueError(f"points for {exercise_id} should be a number > 0, found {value!r}")
     exercises = ", ".join(e.id for e in lesson.exercises) or "none"
@@ -215,8 +250,12 @@ def nbgrader_notebook(
             cells.append(_read_only(cell, index))
     metadata = {key: value for key, value in nb.get("metadata", {}).items() if key != "widgets"}
     metadata["medlab"] = {**metadata.get("medlab", {}), "variant": "nbgrader"}
-    return {"cells": cells, "metadata": metadata, "nbformat": 4,
-            "nbformat_minor": max(5, nb.get("nbformat_minor", 5))}
+    return {
+        "cells": cells,
+        "metadata": metadata,
+        "nbformat": 4,
+        "nbformat_minor": max(5, nb.get("nbformat_minor", 5)),
+    }
 
 
 def export_nbgrader(
@@ -260,8 +299,10 @@ def export_nbgrader(
     exported = {e.id for lesson in chosen for e in lesson.exercises}
     unknown = sorted(set(points_for or {}) - exported)
     if unknown:
-        raise ExportOptionError(f"Points are given for {unknown[0]!r}, which is not an exercise "
-                                f"of the exported lessons ({', '.join(sorted(exported))})")
+        raise ExportOptionError(
+            f"Points are given for {unknown[0]!r}, which is not an exercise "
+            f"of the exported lessons ({', '.join(sorted(exported))})"
+        )
     folder = Path(lessons_dir) if lessons_dir is not None else _default_lessons_dir()
     out = Path(out_dir)
     texts = {}
@@ -272,8 +313,14 @@ def export_nbgrader(
         except (OSError, ValueError) as exc:
             raise LessonMetadataError(source, f"cannot be read as a notebook ({exc})") from exc
         target = out / "source" / lesson.id / lesson.filename
-        text = json.dumps(nbgrader_notebook(nb, lesson, points=points, points_for=points_for),
-                          indent=1, ensure_ascii=False) + "\n"
+        text = (
+            json.dumps(
+                nbgrader_notebook(nb, lesson, points=points, points_for=points_for),
+                indent=1,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
         if not force and target.exists() and target.read_text(encoding="utf-8") != text:
             raise ExportConflictError(
                 f"{str(target)!r} exists and differs from the export of {lesson.id} (edited?); "
@@ -299,8 +346,11 @@ def _choose(catalog: list[Lesson], wanted: Iterable[str] | None) -> list[Lesson]
         return [lesson for lesson in catalog if lesson.exercises]
     chosen: list[Lesson] = []
     for name in wanted:
-        match = [lesson for lesson in catalog
-                 if name == lesson.id or (_NUMBER.fullmatch(name) and int(name) == lesson.number)]
+        match = [
+            lesson
+            for lesson in catalog
+            if name == lesson.id or (_NUMBER.fullmatch(name) and int(name) == lesson.number)
+        ]
         if not match:
             known = ", ".join(lesson.id for lesson in catalog) or "none"
             raise ExportOptionError(f"There is no lesson {name!r}; the lessons are: {known}")

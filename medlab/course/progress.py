@@ -190,8 +190,9 @@ class ProgressState:
 
 
 def _usable_passes(passed: dict) -> dict[str, str]:
-    return {key: value for key, value in passed.items()
-            if EXERCISE_ID.match(key) and _is_time(value)}
+    return {
+        key: value for key, value in passed.items() if EXERCISE_ID.match(key) and _is_time(value)
+    }
 
 
 def _parse(raw: bytes) -> ProgressState:
@@ -213,8 +214,9 @@ def _parse(raw: bytes) -> ProgressState:
         return ProgressState({}, f"expected format version 1 or 2, found {quoted(version, 20)}")
     passed = data.get("passed", {})
     if not isinstance(passed, dict):
-        return ProgressState({}, f"expected 'passed' to be an object, found "
-                                 f"{type(passed).__name__}")
+        return ProgressState(
+            {}, f"expected 'passed' to be an object, found {type(passed).__name__}"
+        )
     usable = _usable_passes(passed)
     raw_attempts = data.get("attempts", {})
     attempts = {}
@@ -229,21 +231,26 @@ def _parse(raw: bytes) -> ProgressState:
     return ProgressState(usable, problem, attempts, user if user_ok else None)
 
 
-def _shape_problem(data: dict, usable: dict[str, str], attempts: dict[str, Attempts],
-                   user_ok: bool) -> str | None:
+def _shape_problem(
+    data: dict, usable: dict[str, str], attempts: dict[str, Attempts], user_ok: bool
+) -> str | None:
     """What keeps a parsed file from being used as it is (its usable parts given), or None."""
     passed, raw_attempts = data.get("passed", {}), data.get("attempts", {})
     if len(usable) < len(passed):
         bad = next(key for key in passed if key not in usable)
-        return (f"{len(passed) - len(usable)} of its {len(passed)} entries are not "
-                f"'NN.name': time (first: {quoted(bad, 30)})")
+        return (
+            f"{len(passed) - len(usable)} of its {len(passed)} entries are not "
+            f"'NN.name': time (first: {quoted(bad, 30)})"
+        )
     if not isinstance(raw_attempts, dict):
         return f"expected 'attempts' to be an object, found {type(raw_attempts).__name__}"
     if len(attempts) < len(raw_attempts):
         bad = next(key for key in raw_attempts if key not in attempts)
-        return (f"{len(raw_attempts) - len(attempts)} of its {len(raw_attempts)} "
-                f"attempt entries are not 'NN.name': {{failed, times, feedback}} "
-                f"(first: {quoted(bad, 30)})")
+        return (
+            f"{len(raw_attempts) - len(attempts)} of its {len(raw_attempts)} "
+            f"attempt entries are not 'NN.name': {{failed, times, feedback}} "
+            f"(first: {quoted(bad, 30)})"
+        )
     if not user_ok:
         return f"expected 'user' to be a name of at most {_MAX_USER_CHARS} characters"
     unknown = sorted(set(data) - set(_KEYS))
@@ -308,8 +315,11 @@ class ProgressStore:
         state = self.read() if state is None else state
         if state.problem is None:
             return None
-        kept = f"the {len(state.passed)} usable entries are shown" if state.passed else (
-            "no progress can be shown")
+        kept = (
+            f"the {len(state.passed)} usable entries are shown"
+            if state.passed
+            else ("no progress can be shown")
+        )
         return (
             f"Your progress file {str(self.path)!r} cannot be used as it is: {state.problem}; "
             f"{kept}. It is left untouched; the next time you pass an exercise it is kept as "
@@ -348,16 +358,20 @@ class ProgressStore:
         if state.problem is None or not os.path.lexists(self.path):
             return state, False
         copy = self._set_aside()
-        kept = f"its {len(state.passed)} usable entries were kept" if state.passed else (
-            "nothing in it could be used")
+        kept = (
+            f"its {len(state.passed)} usable entries were kept"
+            if state.passed
+            else ("nothing in it could be used")
+        )
         self.notices.append(
             f"Your progress file could not be used ({state.problem}): it is kept as "
             f"{str(self.folder / copy)!r} and a new one was started ({kept})."
         )
         return state, True
 
-    def _write(self, passed: dict[str, str], attempts: dict[str, Attempts],
-               user: str | None) -> None:
+    def _write(
+        self, passed: dict[str, str], attempts: dict[str, Attempts], user: str | None
+    ) -> None:
         """Write the whole file, in the oldest format version that holds its content."""
         data: dict[str, Any] = {"version": _FORMAT_VERSION if attempts or user else 1}
         if user:
@@ -474,8 +488,9 @@ class ProgressStore:
             return []
         try:
             with exclusive_lock(self._lock_path, timeout_s=0):
-                return remove_stale_temporaries(self.folder, older_than_s=0,
-                                                targets=[self.path.name])
+                return remove_stale_temporaries(
+                    self.folder, older_than_s=0, targets=[self.path.name]
+                )
         except OSError:
             return []
 

@@ -54,8 +54,19 @@ __all__ = [
 #: Where a JupyterHub user's progress is, under their home (the default Jupyter data dir).
 HOME_PROGRESS = Path(".local/share/jupyter/medlab/progress.json")
 CSV_NAME, HTML_NAME = "class_report.csv", "class_report.html"
-CSV_COLUMNS = ("learner", "lesson", "exercise", "title", "passed", "first_pass",
-               "failed_attempts", "first_failed", "last_failed", "last_feedback", "file")
+CSV_COLUMNS = (
+    "learner",
+    "lesson",
+    "exercise",
+    "title",
+    "passed",
+    "first_pass",
+    "failed_attempts",
+    "first_failed",
+    "last_failed",
+    "last_feedback",
+    "file",
+)
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _GLOB_CHARS = frozenset("*?[")
 
@@ -151,8 +162,7 @@ class ClassReport:
     def exercise_ids(self) -> list[str]:
         """The course's exercises in order, then ids found only in the files."""
         known = [e.id for lesson in self.lessons for e in lesson.exercises]
-        found = {key for lp in self.learners
-                 for key in (*lp.state.passed, *lp.state.attempts)}
+        found = {key for lp in self.learners for key in (*lp.state.passed, *lp.state.attempts)}
         return known + sorted(found - set(known))
 
     def _titles(self) -> dict[str, tuple[str, str]]:
@@ -167,14 +177,21 @@ class ClassReport:
                 lesson_id, title = titles.get(exercise_id, ("", "(not in this course)"))
                 tries = lp.state.attempts.get(exercise_id, Attempts(0))
                 passed = lp.state.passed.get(exercise_id)
-                rows.append({
-                    "learner": lp.learner, "lesson": lesson_id, "exercise": exercise_id,
-                    "title": title, "passed": "yes" if passed else "no",
-                    "first_pass": passed or "", "failed_attempts": tries.failed,
-                    "first_failed": tries.first_failed or "",
-                    "last_failed": tries.last_failed or "",
-                    "last_feedback": " | ".join(tries.last_feedback), "file": str(lp.path),
-                })
+                rows.append(
+                    {
+                        "learner": lp.learner,
+                        "lesson": lesson_id,
+                        "exercise": exercise_id,
+                        "title": title,
+                        "passed": "yes" if passed else "no",
+                        "first_pass": passed or "",
+                        "failed_attempts": tries.failed,
+                        "first_failed": tries.first_failed or "",
+                        "last_failed": tries.last_failed or "",
+                        "last_feedback": " | ".join(tries.last_feedback),
+                        "file": str(lp.path),
+                    }
+                )
         return rows
 
     def stuck(self, top: int = 10) -> list[StuckExercise]:
@@ -182,19 +199,24 @@ class ClassReport:
         titles = self._titles()
         found = []
         for exercise_id in self.exercise_ids():
-            tries = [(lp, lp.state.attempts[exercise_id]) for lp in self.learners
-                     if exercise_id in lp.state.attempts
-                     and lp.state.attempts[exercise_id].failed > 0]
+            tries = [
+                (lp, lp.state.attempts[exercise_id])
+                for lp in self.learners
+                if exercise_id in lp.state.attempts and lp.state.attempts[exercise_id].failed > 0
+            ]
             if not tries:
                 continue
             lines = Counter(a.last_feedback[0] for _, a in tries if a.last_feedback)
-            found.append(StuckExercise(
-                exercise_id, titles.get(exercise_id, ("", exercise_id))[1],
-                failed=sum(a.failed for _, a in tries),
-                learners_failed=len(tries),
-                not_passed=sum(exercise_id not in lp.state.passed for lp, _ in tries),
-                common_feedback=lines.most_common(1)[0][0] if lines else "",
-            ))
+            found.append(
+                StuckExercise(
+                    exercise_id,
+                    titles.get(exercise_id, ("", exercise_id))[1],
+                    failed=sum(a.failed for _, a in tries),
+                    learners_failed=len(tries),
+                    not_passed=sum(exercise_id not in lp.state.passed for lp, _ in tries),
+                    common_feedback=lines.most_common(1)[0][0] if lines else "",
+                )
+            )
         found.sort(key=lambda s: (-s.failed, -s.not_passed, s.exercise_id))
         return found[:top]
 
@@ -243,8 +265,8 @@ def _completion_seconds(state: ProgressState, ids: Sequence[str]) -> float | Non
 def _learner_folder(path: Path) -> Path:
     """The folder a file belongs to: a home for the JupyterHub layout, else its folder."""
     parts, tail = path.parts, HOME_PROGRESS.parts
-    if len(parts) > len(tail) and parts[-len(tail):] == tail:
-        return Path(*parts[:-len(tail)])
+    if len(parts) > len(tail) and parts[-len(tail) :] == tail:
+        return Path(*parts[: -len(tail)])
     return path.parent
 
 
@@ -287,12 +309,17 @@ def find_progress_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[s
     for given in paths:
         path = Path(given).expanduser()
         if path.is_dir():
-            candidates = [path / "progress.json", *sorted(path.glob("*/progress.json")),
-                          *sorted(path.glob(f"*/{HOME_PROGRESS}"))]
+            candidates = [
+                path / "progress.json",
+                *sorted(path.glob("*/progress.json")),
+                *sorted(path.glob(f"*/{HOME_PROGRESS}")),
+            ]
             matches = [p for p in candidates if p.exists() or p.is_symlink()]
             if not matches:
-                warnings.append(f"{str(path)!r}: no progress files in this folder (looked for "
-                                f"progress.json, */progress.json and */{HOME_PROGRESS})")
+                warnings.append(
+                    f"{str(path)!r}: no progress files in this folder (looked for "
+                    f"progress.json, */progress.json and */{HOME_PROGRESS})"
+                )
         elif path.exists() or path.is_symlink():
             matches = [path]
         elif _GLOB_CHARS & set(str(given)):
@@ -300,8 +327,10 @@ def find_progress_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[s
             if not matches:
                 warnings.append(f"{str(given)!r}: the pattern matches no file")
         else:
-            raise FileNotFoundError(f"{str(path)!r} does not exist (expected a progress file, "
-                                    "a folder of them or a glob pattern)")
+            raise FileNotFoundError(
+                f"{str(path)!r} does not exist (expected a progress file, "
+                "a folder of them or a glob pattern)"
+            )
         found.extend(p for p in matches if p not in found)
     return found, warnings
 
@@ -322,14 +351,15 @@ def read_class(files: Iterable[str | Path], lessons: Sequence[Lesson]) -> ClassR
         path = Path(given)
         elsewhere = _outside_its_folder(path)
         if elsewhere is not None:
-            report.warnings.append(f"{str(path)!r}: a link leads out of the learner's folder "
-                                   f"(to {str(elsewhere)!r}); not read, left out of the report")
+            report.warnings.append(
+                f"{str(path)!r}: a link leads out of the learner's folder "
+                f"(to {str(elsewhere)!r}); not read, left out of the report"
+            )
             continue
         state = read_progress_file(path)
         usable = bool(state.passed or state.attempts)
         if state.problem is not None:
-            what = ("its usable entries are in the report" if usable
-                    else "left out of the report")
+            what = "its usable entries are in the report" if usable else "left out of the report"
             report.warnings.append(f"{str(path)!r}: {state.problem}; {what}")
             if not usable:
                 continue
@@ -421,16 +451,17 @@ td.ok { background: #e8f5e9; } td.ko { background: #ffebee; }
 """
 
 
-def report_html(report: ClassReport, *, title: str = "MedLab class report", top: int = 10
-                ) -> str:
+def report_html(report: ClassReport, *, title: str = "MedLab class report", top: int = 10) -> str:
     """A self-contained HTML page of ``report`` (inline SVG charts, no script, no network)."""
     e = html.escape
     n = len(report.learners)
-    out = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-           f"<title>{e(title)}</title><style>{_STYLE}</style></head><body>",
-           f"<h1>{e(title)}</h1>",
-           f"<p>{n} learner{'s' * (n != 1)}; generated "
-           f"{_dt.datetime.now(_dt.timezone.utc).strftime(_TIME_FORMAT)} (UTC).</p>"]
+    out = [
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{e(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{e(title)}</h1>",
+        f"<p>{n} learner{'s' * (n != 1)}; generated "
+        f"{_dt.datetime.now(_dt.timezone.utc).strftime(_TIME_FORMAT)} (UTC).</p>",
+    ]
     if report.warnings:
         out.append("<h2>Files that could not be used as they are</h2><ul class='warn'>")
         out += [f"<li>{e(w)}</li>" for w in report.warnings]
@@ -443,24 +474,33 @@ def report_html(report: ClassReport, *, title: str = "MedLab class report", top:
     out.append("<h2>Where the class is stuck</h2>")
     stuck = report.stuck(top)
     if stuck:
-        out.append("<table><tr><th>exercise</th><th>failed checks</th><th>learners who "
-                   "failed</th><th>of them not passed yet</th><th>most frequent feedback"
-                   "</th></tr>")
-        out += [f"<tr><td>{e(s.exercise_id)} {e(s.title)}</td><td>{s.failed}</td>"
-                f"<td>{s.learners_failed}</td><td>{s.not_passed}</td>"
-                f"<td>{e(s.common_feedback)}</td></tr>" for s in stuck]
+        out.append(
+            "<table><tr><th>exercise</th><th>failed checks</th><th>learners who "
+            "failed</th><th>of them not passed yet</th><th>most frequent feedback"
+            "</th></tr>"
+        )
+        out += [
+            f"<tr><td>{e(s.exercise_id)} {e(s.title)}</td><td>{s.failed}</td>"
+            f"<td>{s.learners_failed}</td><td>{s.not_passed}</td>"
+            f"<td>{e(s.common_feedback)}</td></tr>"
+            for s in stuck
+        ]
         out.append("</table>")
     else:
         out.append("<p>No failed checks recorded.</p>")
-    out.append("<h2>Lesson completion times</h2><p>From a learner's first attempt at one of "
-               "the lesson's exercises to the last of them passed.</p><table><tr><th>lesson"
-               "</th><th>completed</th><th>median</th><th>fastest</th><th>slowest</th></tr>")
+    out.append(
+        "<h2>Lesson completion times</h2><p>From a learner's first attempt at one of "
+        "the lesson's exercises to the last of them passed.</p><table><tr><th>lesson"
+        "</th><th>completed</th><th>median</th><th>fastest</th><th>slowest</th></tr>"
+    )
     for t in report.lesson_times():
         fastest = min(t.seconds) if t.seconds else None
         slowest = max(t.seconds) if t.seconds else None
-        out.append(f"<tr><td>{e(t.lesson.id)}</td><td>{t.completed}/{n}</td>"
-                   f"<td>{format_duration(t.median_s)}</td><td>{format_duration(fastest)}</td>"
-                   f"<td>{format_duration(slowest)}</td></tr>")
+        out.append(
+            f"<tr><td>{e(t.lesson.id)}</td><td>{t.completed}/{n}</td>"
+            f"<td>{format_duration(t.median_s)}</td><td>{format_duration(fastest)}</td>"
+            f"<td>{format_duration(slowest)}</td></tr>"
+        )
     out.append("</table>")
     out.append(_matrix(report))
     out.append("</body></html>\n")
@@ -479,21 +519,23 @@ def _matrix(report: ClassReport) -> str:
             tries = lp.state.attempts.get(i, Attempts(0))
             if i in lp.state.passed:
                 extra = f", after {tries.failed} failed" if tries.failed else ""
-                cells.append(f"<td class='ok' title='passed {e(lp.state.passed[i])}{extra}'>"
-                             "✔</td>")
+                cells.append(f"<td class='ok' title='passed {e(lp.state.passed[i])}{extra}'>✔</td>")
             elif tries.failed:
-                cells.append(f"<td class='ko' title='{e(' | '.join(tries.last_feedback))}'>"
-                             f"✘{tries.failed}</td>")
+                cells.append(
+                    f"<td class='ko' title='{e(' | '.join(tries.last_feedback))}'>"
+                    f"✘{tries.failed}</td>"
+                )
             else:
                 cells.append("<td></td>")
         rows.append(f"<tr><th>{e(lp.learner)}</th>{''.join(cells)}</tr>")
-    return ("<h2>Who passed what</h2><p>✔ passed (time on hover), ✘n failed n times, not "
-            f"passed yet (last feedback on hover).</p><table><tr><th>learner</th>{head}</tr>"
-            f"{''.join(rows)}</table>")
+    return (
+        "<h2>Who passed what</h2><p>✔ passed (time on hover), ✘n failed n times, not "
+        f"passed yet (last feedback on hover).</p><table><tr><th>learner</th>{head}</tr>"
+        f"{''.join(rows)}</table>"
+    )
 
 
-def write_report(report: ClassReport, out_dir: str | Path, *, top: int = 10
-                 ) -> tuple[Path, Path]:
+def write_report(report: ClassReport, out_dir: str | Path, *, top: int = 10) -> tuple[Path, Path]:
     """Write ``class_report.csv`` and ``class_report.html`` to ``out_dir``; return them.
 
     Both are readable by their owner only (``0600``): they hold the learners' records.

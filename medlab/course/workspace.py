@@ -158,8 +158,11 @@ class Workspace:
         """
         if not isinstance(relative, str) or not relative or "\x00" in relative:
             raise PathOutsideWorkspaceError(f"Path {relative!r} is not a valid relative path")
-        if (PurePosixPath(relative).is_absolute() or PureWindowsPath(relative).is_absolute()
-                or PureWindowsPath(relative).drive):
+        if (
+            PurePosixPath(relative).is_absolute()
+            or PureWindowsPath(relative).is_absolute()
+            or PureWindowsPath(relative).drive
+        ):
             raise PathOutsideWorkspaceError(
                 f"Path {relative!r} is absolute; expected a path inside the workspace"
             )
@@ -212,8 +215,10 @@ class Workspace:
         self.resolve(_MANIFEST)  # refuses a link leading outside
         # Written at its own name in the confined folder: a link there is replaced, not
         # written through.
-        atomic_write(self.resolve(_MEDLAB_DIR) / "manifest.json",
-                     json.dumps(manifest, indent=1, sort_keys=True))
+        atomic_write(
+            self.resolve(_MEDLAB_DIR) / "manifest.json",
+            json.dumps(manifest, indent=1, sort_keys=True),
+        )
 
     def _write_fresh(self, lesson: Lesson, manifest: dict[str, str]) -> Path:
         text = learner_json(self.lessons_dir / lesson.filename)
@@ -228,8 +233,9 @@ class Workspace:
         _make_folder(folder, BACKUP_DIR)
         data = path.read_bytes()
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        fd, tmp = tempfile.mkstemp(prefix=f".{lesson.id}-{stamp}.ipynb.", suffix=".tmp",
-                                   dir=folder)  # 0o600, as atomic_write makes the copies
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{lesson.id}-{stamp}.ipynb.", suffix=".tmp", dir=folder
+        )  # 0o600, as atomic_write makes the copies
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -301,8 +307,7 @@ class Workspace:
         path = self._lesson_file(lesson)
         self.resolve(_MANIFEST)
         with self._locked():
-            backup = self._backup(lesson, path) if _is_regular_file(path, lesson.filename) \
-                else None
+            backup = self._backup(lesson, path) if _is_regular_file(path, lesson.filename) else None
             manifest = self._manifest()
             self._write_fresh(lesson, manifest)
             self._save_manifest(manifest)
@@ -311,8 +316,9 @@ class Workspace:
     def _remove_temporaries(self, lessons: list[Lesson]) -> list[Path]:
         """Under the lock: every temporary file MedLab's writers left here is stale."""
         root = self.root.resolve()
-        removed = remove_stale_temporaries(root, older_than_s=0,
-                                           targets=[lesson.filename for lesson in lessons])
+        removed = remove_stale_temporaries(
+            root, older_than_s=0, targets=[lesson.filename for lesson in lessons]
+        )
         for folder in (_MEDLAB_DIR, BACKUP_DIR):
             with contextlib.suppress(PathOutsideWorkspaceError):  # not ours to clean
                 removed += remove_stale_temporaries(self.resolve(folder), older_than_s=0)
@@ -366,9 +372,7 @@ class Workspace:
                     continue
                 current = _sha256(path.read_bytes())
                 fresh = learner_json(self.lessons_dir / lesson.filename)
-                if current == manifest.get(lesson.filename) and current != _sha256(
-                    fresh.encode()
-                ):
+                if current == manifest.get(lesson.filename) and current != _sha256(fresh.encode()):
                     self._write_fresh(lesson, manifest)
                     report["updated"].append(lesson.filename)
                 else:

@@ -199,9 +199,7 @@ class DatasetCard:
             if f.size == size:
                 return f
         sizes = [f.size for f in self.files]
-        raise ValueError(
-            f"dataset {self.name!r} has no size {size!r}; available sizes: {sizes}"
-        )
+        raise ValueError(f"dataset {self.name!r} has no size {size!r}; available sizes: {sizes}")
 
     def files_for(self, size: int | None = None) -> tuple[DataFile, ...]:
         """The files :func:`medlab.datasets.load` needs for image size ``size``.

@@ -410,9 +410,10 @@ class RegistryPackageSource(CachedSource):
                 target = self.target(other_card, entry)
                 if self._verified_in_cache(other_card, entry, target):
                     continue
-                with members(member_path) as stream, atomic_output(
-                    target, "wb", suffix=".part"
-                ) as out:
+                with (
+                    members(member_path) as stream,
+                    atomic_output(target, "wb", suffix=".part") as out,
+                ):
                     digest = hashlib.sha256()
                     for chunk in iter(lambda: stream.read(_CHUNK), b""):
                         digest.update(chunk)
@@ -534,9 +535,10 @@ def _download(url: str, target: Path, expected_md5: str) -> None:
 
     digest = hashlib.md5(usedforsecurity=False)
     deadline = time.monotonic() + _DOWNLOAD_DEADLINE_S
-    with atomic_output(target, "wb", suffix=".part") as out, urllib.request.urlopen(
-        url, timeout=_READ_TIMEOUT_S
-    ) as resp:
+    with (
+        atomic_output(target, "wb", suffix=".part") as out,
+        urllib.request.urlopen(url, timeout=_READ_TIMEOUT_S) as resp,
+    ):
         total = resp.headers.get("Content-Length") if resp.headers else None
         with tqdm(
             total=int(total) if total else None,

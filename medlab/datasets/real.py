@@ -75,8 +75,10 @@ def mni152(files: Mapping[str, Path], resolution: int = 1) -> Dataset:
     """
     import nibabel as nib
 
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or not (
-        1 <= resolution <= 4
+    if (
+        isinstance(resolution, bool)
+        or not isinstance(resolution, (int, np.integer))
+        or not (1 <= resolution <= 4)
     ):
         raise ValueError(f"resolution must be an integer from 1 to 4 (mm), got {resolution!r}")
     factor = int(resolution)

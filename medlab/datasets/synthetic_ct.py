@@ -143,8 +143,10 @@ def chest_ct(
     rmin, rmax = _check_float_tuple("radius_mm", radius_mm, 2)
     if rmin > rmax:
         raise ValueError(f"radius_mm must be (min, max) with min <= max, got {radius_mm!r}")
-    if isinstance(n_nodules, bool) or not isinstance(n_nodules, (int, np.integer)) or not (
-        0 <= n_nodules <= 10
+    if (
+        isinstance(n_nodules, bool)
+        or not isinstance(n_nodules, (int, np.integer))
+        or not (0 <= n_nodules <= 10)
     ):
         raise ValueError(f"n_nodules must be an integer from 0 to 10, got {n_nodules!r}")
     if not np.isfinite(noise_hu) or noise_hu < 0:
@@ -156,7 +158,7 @@ def chest_ct(
     y = np.linspace(-1, 1, ny, dtype=np.float32)[None, :, None]
     x = np.linspace(-1, 1, nx, dtype=np.float32)[None, None, :]
 
-    ell = ((x / 0.9) ** 2 + ((y - 0.02) / 0.66) ** 2)  # body cross-section, same at all z
+    ell = (x / 0.9) ** 2 + ((y - 0.02) / 0.66) ** 2  # body cross-section, same at all z
     body = np.broadcast_to(ell <= 1.0, shape)
     fat_inner = ell <= 0.9**2
     cavity = ell <= 0.8**2  # inner surface of the rib cage
@@ -273,9 +275,7 @@ def _place_nodules(
             margin = axes.max() + 2.0 * sp.max()  # keep clear of the pleura
             idx = np.array(np.unravel_index(rng.choice(lung_voxels), lungs.shape), dtype=float)
             centre = idx + rng.uniform(-0.5, 0.5, 3)
-            if any(
-                np.linalg.norm((centre - c) * sp) < axes.max() + r + 3.0 for c, r in centres
-            ):
+            if any(np.linalg.norm((centre - c) * sp) < axes.max() + r + 3.0 for c, r in centres):
                 continue
             ball, box = _ball(centre, margin, sp, lungs.shape)
             if ball is not None and lungs[box][ball].all():

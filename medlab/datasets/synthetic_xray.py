@@ -189,18 +189,34 @@ def _anatomy(rng, x, y, n):
     for s in (-1.0, 1.0):
         hila += _soft_ellipse(x, y, s * 0.2, -0.06, 0.07, 0.12, 0.3)
     gastric = (rng.random((n, 1, 1)) < 0.6) * _soft_ellipse(
-        x, y, 0.42, _dome(0.42, 1.0, left_top, 2.2) + 0.1, 0.1, 0.06, 0.1)
-    return {"body": body, "right": right, "left": left, "lungs": lungs, "heart": heart,
-            "knob": knob, "mediastinum": mediastinum, "trachea": trachea, "spine": spine,
-            "ribs": ribs, "clavicles": clavicles, "hila": hila, "gastric": gastric}
+        x, y, 0.42, _dome(0.42, 1.0, left_top, 2.2) + 0.1, 0.1, 0.06, 0.1
+    )
+    return {
+        "body": body,
+        "right": right,
+        "left": left,
+        "lungs": lungs,
+        "heart": heart,
+        "knob": knob,
+        "mediastinum": mediastinum,
+        "trachea": trachea,
+        "spine": spine,
+        "ribs": ribs,
+        "clavicles": clavicles,
+        "hila": hila,
+        "gastric": gastric,
+    }
 
 
 # lobes as seen on a PA film: (side, edge) with edge(x, y, dome) > 0 inside the lobe and
 # a sharpness (a fissure is sharp; an oblique fissure seen en face is not)
 _LOBES = {
     "right upper": (-1.0, lambda x, y: -0.14 + 0.08 * (x + 0.4) - y, 0.012),
-    "right middle": (-1.0, lambda x, y: np.minimum(y - (-0.14 + 0.08 * (x + 0.4)),
-                                                        (x + 0.46) * 0.8), 0.03),
+    "right middle": (
+        -1.0,
+        lambda x, y: np.minimum(y - (-0.14 + 0.08 * (x + 0.4)), (x + 0.46) * 0.8),
+        0.03,
+    ),
     "right lower": (-1.0, lambda x, y: y - (0.05 - 0.25 * (x + 0.4)), 0.06),
     "left upper": (1.0, lambda x, y: 0.12 - 0.15 * (x - 0.4) - y, 0.06),
     "left lower": (1.0, lambda x, y: y - (0.08 + 0.2 * (x - 0.4)), 0.06),

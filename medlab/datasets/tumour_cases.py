@@ -44,8 +44,7 @@ def _volume_and_mask(
         or not np.allclose(label.affine, image.affine, atol=1e-3)
     ):
         raise ValueError(
-            f"{case}: the label map does not lie on the image grid "
-            f"({label.shape} vs {image.shape})"
+            f"{case}: the label map does not lie on the image grid ({label.shape} vs {image.shape})"
         )
     mask = label.array > 0
     voxel_mm3 = float(np.prod(image.spacing))
@@ -174,8 +173,8 @@ def radiomics_baseline(files: Mapping[str, Path]) -> Dataset:
             name, values = row[0], row[1:]
             for column, text in zip(columns, values, strict=False):
                 base, _, variant = column.partition("_")
-                target = variants.setdefault(column, {}) if variant else features.setdefault(
-                    base, {}
+                target = (
+                    variants.setdefault(column, {}) if variant else features.setdefault(base, {})
                 )
                 if name == "diagnostics_Configuration_Settings" and not variant:
                     settings[base] = text

@@ -250,5 +250,8 @@ def remove_stale_temporaries(server_app: Any) -> None:
         except Exception as exc:  # cleaning up must never stop the server
             server_app.log.warning("MedLab: could not clean temporary files: %s", exc)
     if removed:
-        server_app.log.info("MedLab removed %d temporary files left by a stopped writer: %s",
-                            len(removed), ", ".join(str(p) for p in removed))
+        server_app.log.info(
+            "MedLab removed %d temporary files left by a stopped writer: %s",
+            len(removed),
+            ", ".join(str(p) for p in removed),
+        )

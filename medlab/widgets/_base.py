@@ -68,8 +68,12 @@ def _wrap(text: str, font: Any, width: int) -> list[str]:
 
 
 def static_png(
-    image: Any, caption: str = "", *, size: tuple[int, int] | None = None,
-    max_px: int = STATIC_MAX_PX, colors: int = STATIC_COLORS,
+    image: Any,
+    caption: str = "",
+    *,
+    size: tuple[int, int] | None = None,
+    max_px: int = STATIC_MAX_PX,
+    colors: int = STATIC_COLORS,
 ) -> tuple[bytes, tuple[int, int]]:
     """A small PNG of a widget's view for a notebook's stored output, captioned.
 
@@ -104,8 +108,9 @@ def static_png(
     mode = "RGBA" if transparent else "RGB"
     picture = picture.convert(mode)
     if size is not None and tuple(size) != picture.size:
-        picture = picture.resize((max(1, int(size[0])), max(1, int(size[1]))),
-                                 Image.Resampling.NEAREST)
+        picture = picture.resize(
+            (max(1, int(size[0])), max(1, int(size[1]))), Image.Resampling.NEAREST
+        )
     scale = min(1.0, max_px / max(picture.size))
     if scale < 1.0:
         size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
@@ -124,11 +129,13 @@ def static_png(
             draw.text((4, 3 + k * line_h), line, fill=(20, 20, 20), font=font)
         picture = framed
     if mode == "RGBA":
-        reduced = picture.quantize(colors, method=Image.Quantize.FASTOCTREE,
-                                   dither=Image.Dither.NONE)
+        reduced = picture.quantize(
+            colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+        )
     else:
-        reduced = picture.quantize(colors, method=Image.Quantize.MEDIANCUT,
-                                   dither=Image.Dither.NONE)
+        reduced = picture.quantize(
+            colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
     buffer = io.BytesIO()
     reduced.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue(), picture.size
@@ -297,8 +304,7 @@ def as_image(
     arr = arr.astype(np.float32, copy=False)
     if arr.ndim not in ndims:
         raise ValueError(
-            f"{name}: expected a {' or '.join(f'{d}D' for d in ndims)} array, "
-            f"got shape {arr.shape}"
+            f"{name}: expected a {' or '.join(f'{d}D' for d in ndims)} array, got shape {arr.shape}"
         )
     if spacing is None:
         sp = (1.0,) * arr.ndim
@@ -377,12 +383,23 @@ class WindowControls:
         w_max = snap(max(2 * span, width, *(p[1] for p in self.presets.values())) + step)
         fmt = ".0f" if step >= 1 else ".3g"
         self.center = FloatSlider(
-            value=center, min=c_min, max=c_max, step=step, description="level",
-            continuous_update=True, readout_format=fmt, units=units,
+            value=center,
+            min=c_min,
+            max=c_max,
+            step=step,
+            description="level",
+            continuous_update=True,
+            readout_format=fmt,
+            units=units,
         )
         self.width = FloatSlider(
-            value=width, min=step, max=w_max, step=step, description="width",
-            readout_format=fmt, units=units,
+            value=width,
+            min=step,
+            max=w_max,
+            step=step,
+            description="width",
+            readout_format=fmt,
+            units=units,
         )
         options = [*self.presets, "custom"]
         self.preset = w.Dropdown(options=options, description="preset", value=self._match())

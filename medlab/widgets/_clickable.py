@@ -188,9 +188,7 @@ class ClickableImage(anywidget.AnyWidget):
     _css = _CSS
 
     value = traitlets.Bytes(b"").tag(sync=True)
-    shape = traitlets.Tuple(traitlets.Int(), traitlets.Int(), default_value=(0, 0)).tag(
-        sync=True
-    )
+    shape = traitlets.Tuple(traitlets.Int(), traitlets.Int(), default_value=(0, 0)).tag(sync=True)
     width = traitlets.Int(0).tag(sync=True)
     height = traitlets.Int(0).tag(sync=True)
     alt = traitlets.Unicode("").tag(sync=True)

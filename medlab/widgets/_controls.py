@@ -222,7 +222,11 @@ class _Slider(anywidget.AnyWidget):
     disabled = traitlets.Bool(False).tag(sync=True)
 
     def __init__(
-        self, value: Any = None, min: Any = None, max: Any = None, step: Any = None,
+        self,
+        value: Any = None,
+        min: Any = None,
+        max: Any = None,
+        step: Any = None,
         **kwargs: Any,
     ) -> None:
         for name, given in (("value", value), ("min", min), ("max", max), ("step", step)):
@@ -253,8 +257,10 @@ class _Slider(anywidget.AnyWidget):
         return high
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(value={self.value!r}, min={self.min!r}, "
-                f"max={self.max!r}, step={self.step!r}, description={self.description!r})")
+        return (
+            f"{type(self).__name__}(value={self.value!r}, min={self.min!r}, "
+            f"max={self.max!r}, step={self.step!r}, description={self.description!r})"
+        )
 
 
 class IntSlider(_Slider):

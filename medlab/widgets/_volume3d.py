@@ -64,12 +64,14 @@ def course_affine(shape: Sequence[int], spacing: Sequence[float]) -> np.ndarray:
     """
     nz, ny, nx = (int(n) for n in shape)
     sz, sy, sx = (float(s) for s in spacing)
-    return np.array([
-        [-sx, 0.0, 0.0, sx * (nx - 1) / 2],
-        [0.0, -sy, 0.0, sy * (ny - 1) / 2],
-        [0.0, 0.0, sz, -sz * (nz - 1) / 2],
-        [0.0, 0.0, 0.0, 1.0],
-    ])
+    return np.array(
+        [
+            [-sx, 0.0, 0.0, sx * (nx - 1) / 2],
+            [0.0, -sy, 0.0, sy * (ny - 1) / 2],
+            [0.0, 0.0, sz, -sz * (nz - 1) / 2],
+            [0.0, 0.0, 0.0, 1.0],
+        ]
+    )
 
 
 def nifti_gz(volume: np.ndarray, spacing: Sequence[float], dtype: Any = np.float32) -> bytes:
@@ -105,7 +107,9 @@ def _block_mean(volume: np.ndarray, f: int) -> np.ndarray:
 
 
 def shrink_for_3d(
-    volume: np.ndarray, labels: np.ndarray | None, spacing: Sequence[float],
+    volume: np.ndarray,
+    labels: np.ndarray | None,
+    spacing: Sequence[float],
     max_voxels: int = MAX_VOXELS_3D,
 ) -> tuple[np.ndarray, np.ndarray | None, tuple[float, float, float], int]:
     """Shrink a volume in plane by an integer factor until it has at most ``max_voxels``.
@@ -136,8 +140,9 @@ def shrink_for_3d(
     return small, small_labels, (float(sz), float(sy) * f, float(sx) * f), f
 
 
-def mesh_ply(mask: np.ndarray, spacing: Sequence[float], shape: Sequence[int] | None = None
-             ) -> bytes | None:
+def mesh_ply(
+    mask: np.ndarray, spacing: Sequence[float], shape: Sequence[int] | None = None
+) -> bytes | None:
     """The surface of a (z, y, x) mask as a binary PLY mesh in the course affine's mm.
 
     Parameters
@@ -161,8 +166,9 @@ def mesh_ply(mask: np.ndarray, spacing: Sequence[float], shape: Sequence[int] | 
     if not m.any():
         return None
     step = 2 if m.sum() > 200_000 else 1
-    verts, faces, _, _ = marching_cubes(np.pad(m, 1).astype(np.float32), 0.5,
-                                        step_size=step, allow_degenerate=False)
+    verts, faces, _, _ = marching_cubes(
+        np.pad(m, 1).astype(np.float32), 0.5, step_size=step, allow_degenerate=False
+    )
     verts -= 1.0
     nz, ny, nx = shape if shape is not None else m.shape
     affine = course_affine((nz, ny, nx), spacing)
@@ -212,9 +218,16 @@ class View3D:
     """
 
     def __init__(
-        self, volume: np.ndarray, labels: np.ndarray | None, spacing: Sequence[float], *,
-        colors: dict[int, tuple[int, int, int]], names: dict[int, str],
-        threshold: tuple[float, float], opacity: float = 0.35, height: int = 380,
+        self,
+        volume: np.ndarray,
+        labels: np.ndarray | None,
+        spacing: Sequence[float],
+        *,
+        colors: dict[int, tuple[int, int, int]],
+        names: dict[int, str],
+        threshold: tuple[float, float],
+        opacity: float = 0.35,
+        height: int = 380,
     ) -> None:
         from ipyniivue import Mesh, NiiVue, SliceType, Volume
 
@@ -228,12 +241,23 @@ class View3D:
         dtype = np.int16 if np.all(np.abs(small) < 32000) else np.float32
         data = nifti_gz(np.round(small) if dtype is np.int16 else small, small_spacing, dtype)
         self.nv = NiiVue(
-            height=int(height), slice_type=SliceType.RENDER, show_3d_crosshair=True,
-            is_colorbar=False, crosshair_color=_CURSOR_RGBA, back_color=(0.0, 0.0, 0.0, 1.0),
-            is_orient_cube=True, is_radiological_convention=True, show_legend=False,
+            height=int(height),
+            slice_type=SliceType.RENDER,
+            show_3d_crosshair=True,
+            is_colorbar=False,
+            crosshair_color=_CURSOR_RGBA,
+            back_color=(0.0, 0.0, 0.0, 1.0),
+            is_orient_cube=True,
+            is_radiological_convention=True,
+            show_legend=False,
         )
-        self.volume = Volume(data=data, name="volume.nii.gz", colormap="gray",
-                             cal_min=self.threshold[0], cal_max=self.threshold[1])
+        self.volume = Volume(
+            data=data,
+            name="volume.nii.gz",
+            colormap="gray",
+            cal_min=self.threshold[0],
+            cal_max=self.threshold[1],
+        )
         self.nv.load_volumes([self.volume])
         self.meshes: dict[int, Any] = {}
         sizes = {}
@@ -246,8 +270,10 @@ class View3D:
                     continue
                 sizes[int(value)] = len(ply)
                 self.meshes[int(value)] = Mesh(
-                    data=ply, name=f"label{int(value)}.ply",
-                    rgba255=[*colors[int(value)], 255], opacity=1.0,
+                    data=ply,
+                    name=f"label{int(value)}.ply",
+                    rgba255=[*colors[int(value)], 255],
+                    opacity=1.0,
                 )
             self.nv.load_meshes(list(self.meshes.values()))
         self.bytes_sent = len(data) + sum(sizes.values())
@@ -290,8 +316,11 @@ class View3D:
         i, j, k = (round(float(v)) for v in vox[:3])
         nz, ny, nx = self.full_shape
         f = self.factor
-        return (min(nz - 1, max(0, k)), min(ny - 1, max(0, j * f + f // 2)),
-                min(nx - 1, max(0, i * f + f // 2)))
+        return (
+            min(nz - 1, max(0, k)),
+            min(ny - 1, max(0, j * f + f // 2)),
+            min(nx - 1, max(0, i * f + f // 2)),
+        )
 
     def description(self, cursor: tuple[int, int, int]) -> str:
         """The view in words (its text alternative)."""
@@ -300,12 +329,14 @@ class View3D:
         if self.meshes:
             surfaces = ", ".join(
                 f"{self.names[v]} ({color_name(self.colors[v])}"
-                + (f", {round(100 * m.opacity)} % opaque" if m.opacity < 1 else "") + ")"
+                + (f", {round(100 * m.opacity)} % opaque" if m.opacity < 1 else "")
+                + ")"
                 for v, m in self.meshes.items()
             )
             parts.append(f"surfaces: {surfaces}")
         seen = {180: "from the front", 0: "from the back"}.get(
-            round(self.azimuth) % 360, f"at azimuth {self.azimuth:g}° (180° is the front)")
+            round(self.azimuth) % 360, f"at azimuth {self.azimuth:g}° (180° is the front)"
+        )
         parts.append(f"seen {seen}, elevation {self.elevation:g}°")
         z, y, x = cursor
         parts.append(f"yellow crosshair at the cursor (z={z}, y={y}, x={x})")

@@ -46,7 +46,12 @@ class FeatureMapExplorer(MedlabWidget):
     """
 
     def __init__(
-        self, model: Any, image: Any, layer: str | None = None, *, max_maps: int = 16,
+        self,
+        model: Any,
+        image: Any,
+        layer: str | None = None,
+        *,
+        max_maps: int = 16,
         max_px: int = 420,
     ) -> None:
         import ipywidgets as w
@@ -73,14 +78,16 @@ class FeatureMapExplorer(MedlabWidget):
         self.input_widget = _fixed(160)
         self.image_widget = _fixed(max_px)
         self.filters_widget = _fixed(max_px // 2)
-        self.filters_title = w.HTML("<b>first-layer filters</b> (weights, mean over input "
-                                    "channels; bright = positive)")
+        self.filters_title = w.HTML(
+            "<b>first-layer filters</b> (weights, mean over input channels; bright = positive)"
+        )
         self.info = w.HTML()
         self._input_pixels = to_uint8(scale01(self.image.mean(axis=2)))
         self.input_widget.value = encode_png(self._input_pixels)
         h, w_, c = self.image.shape
-        self.input_widget.alt = (f"The input image, {h} × {w_} pixels"
-                                 + (f" (mean of its {c} channels)." if c > 1 else "."))
+        self.input_widget.alt = f"The input image, {h} × {w_} pixels" + (
+            f" (mean of its {c} channels)." if c > 1 else "."
+        )
         self.layer_choice.observe(lambda _c: self._layer_changed(), "value")
         self.page.observe(lambda _c: self.render(), "value")
         self.filters_box = w.VBox([self.filters_title, self.filters_widget])
@@ -100,6 +107,7 @@ class FeatureMapExplorer(MedlabWidget):
         return str(self.layer_choice.value)
 
     def summary(self) -> str:
+        """One line naming the widget and its main settings (its text form)."""
         return f"FeatureMapExplorer(layers={self.layers})"
 
     def _layer_changed(self) -> None:
@@ -120,7 +128,8 @@ class FeatureMapExplorer(MedlabWidget):
             kh, kw = kernels.shape[1:]
             self.filters_widget.alt = (
                 f"The {len(kernels)} learned {kh}×{kw} filters of {self.layer} (weights "
-                "averaged over input channels, bright = positive), tiled row by row.")
+                "averaged over input channels, bright = positive), tiled row by row."
+            )
             self.filters_box.layout.display = None
         else:
             self.filters = None
@@ -151,6 +160,7 @@ class FeatureMapExplorer(MedlabWidget):
         self._changed()
 
     def alt_text(self) -> str:
+        """Text alternative for the current view: what the images show, in words."""
         return f"{self.input_widget.alt} {self.image_widget.alt}"
 
     def static_image(self) -> Any:
@@ -159,13 +169,15 @@ class FeatureMapExplorer(MedlabWidget):
 
         def to_width(gray: np.ndarray, width: int) -> np.ndarray:
             height = max(1, round(gray.shape[0] * width / gray.shape[1]))
-            return np.asarray(Image.fromarray(gray).resize((width, height),
-                                                           Image.Resampling.NEAREST))
+            return np.asarray(
+                Image.fromarray(gray).resize((width, height), Image.Resampling.NEAREST)
+            )
 
         left = to_width(self._input_pixels, 160)
         right = to_width(self._maps_pixels, self.image_widget.width)
-        canvas = np.full((max(left.shape[0], right.shape[0]), left.shape[1] + 6 + right.shape[1]),
-                         255, np.uint8)
+        canvas = np.full(
+            (max(left.shape[0], right.shape[0]), left.shape[1] + 6 + right.shape[1]), 255, np.uint8
+        )
         canvas[: left.shape[0], : left.shape[1]] = left
         canvas[: right.shape[0], left.shape[1] + 6 :] = right
         return canvas

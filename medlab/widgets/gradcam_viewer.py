@@ -45,8 +45,15 @@ class GradCAMViewer(MedlabWidget):
     """
 
     def __init__(
-        self, model: Any, image: Any, layer: str | None = None, class_index: int | None = None,
-        *, opacity: float = 0.4, max_px: int = 300, colormap: str = "viridis",
+        self,
+        model: Any,
+        image: Any,
+        layer: str | None = None,
+        class_index: int | None = None,
+        *,
+        opacity: float = 0.4,
+        max_px: int = 300,
+        colormap: str = "viridis",
     ) -> None:
         import ipywidgets as w
 
@@ -70,12 +77,16 @@ class GradCAMViewer(MedlabWidget):
         )
         self.class_choice = w.Dropdown(options=classes, value=class_index, description="class")
         if colormap not in COLORMAPS:
-            raise ValueError(f"GradCAMViewer colormap must be one of {COLORMAPS}, "
-                             f"got {colormap!r}")
-        self.colormap_choice = w.Dropdown(options=list(COLORMAPS), value=colormap,
-                                          description="colours")
+            raise ValueError(f"GradCAMViewer colormap must be one of {COLORMAPS}, got {colormap!r}")
+        self.colormap_choice = w.Dropdown(
+            options=list(COLORMAPS), value=colormap, description="colours"
+        )
         self.opacity_slider = FloatSlider(
-            value=opacity, min=0.0, max=1.0, step=0.05, description="opacity",
+            value=opacity,
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            description="opacity",
             readout_format=".2f",
         )
         self.max_px = int(max_px)
@@ -92,8 +103,14 @@ class GradCAMViewer(MedlabWidget):
         self.colormap_choice.observe(lambda _c: self.render(), "value")
         self.widget = w.VBox(
             [
-                w.HBox([self.layer_choice, self.class_choice, self.opacity_slider,
-                        self.colormap_choice]),
+                w.HBox(
+                    [
+                        self.layer_choice,
+                        self.class_choice,
+                        self.opacity_slider,
+                        self.colormap_choice,
+                    ]
+                ),
                 self.info,
                 w.HBox([self.input_widget, self.image_widget]),
             ]
@@ -101,6 +118,7 @@ class GradCAMViewer(MedlabWidget):
         self._compute()
 
     def summary(self) -> str:
+        """One line naming the widget and its main settings (its text form)."""
         return f"GradCAMViewer(layer={self.layer_choice.value!r})"
 
     def _compute(self) -> None:
@@ -115,8 +133,9 @@ class GradCAMViewer(MedlabWidget):
     def render(self) -> None:
         """Blend the heat map at the current opacity."""
         cmap = self.colormap_choice.value
-        self._pixels = overlay_heatmap(self.image, self.heatmap, self.opacity_slider.value,
-                                       colormap=cmap)
+        self._pixels = overlay_heatmap(
+            self.image, self.heatmap, self.opacity_slider.value, colormap=cmap
+        )
         self.image_widget.value = encode_png(self._pixels)
         pred = ", ".join(f"{v:.3f}" for v in np.atleast_1d(self.prediction))
         self.info.value = (
@@ -131,8 +150,11 @@ class GradCAMViewer(MedlabWidget):
         heat = self.heatmap
         r, c = np.unravel_index(int(np.argmax(heat)), heat.shape)
         h, w_ = heat.shape
-        where = (("top" if r < h / 3 else "bottom" if r >= 2 * h / 3 else "middle") + " "
-                 + ("left" if c < w_ / 3 else "right" if c >= 2 * w_ / 3 else "centre"))
+        where = (
+            ("top" if r < h / 3 else "bottom" if r >= 2 * h / 3 else "middle")
+            + " "
+            + ("left" if c < w_ / 3 else "right" if c >= 2 * w_ / 3 else "centre")
+        )
         hot = float(np.mean(heat >= 0.5))
         return (
             f"Grad-CAM heat map of layer {self.layer_choice.value} for class "
@@ -143,6 +165,7 @@ class GradCAMViewer(MedlabWidget):
         )
 
     def alt_text(self) -> str:
+        """Text alternative for the current view: what the images show, in words."""
         return f"{self.input_widget.alt} Beside it: {self._heat_alt()}"
 
     def static_image(self) -> Any:
@@ -150,8 +173,11 @@ class GradCAMViewer(MedlabWidget):
         from PIL import Image
 
         size = (self.max_px, self.max_px)
-        left = np.asarray(Image.fromarray(self._input_pixels).convert("RGB").resize(
-            size, Image.Resampling.NEAREST))
+        left = np.asarray(
+            Image.fromarray(self._input_pixels)
+            .convert("RGB")
+            .resize(size, Image.Resampling.NEAREST)
+        )
         right = np.asarray(Image.fromarray(self._pixels).resize(size, Image.Resampling.NEAREST))
         canvas = np.full((self.max_px, 2 * self.max_px + 6, 3), 255, np.uint8)
         canvas[:, : self.max_px] = left

@@ -58,9 +58,13 @@ class KernelPlayground(MedlabWidget):
         # centre: "weight at row -1, column +1"), its label kept out of sight: the grid
         # itself shows where it is
         self.cells = [
-            w.FloatText(value=0.0, step=0.1,
-                        description=f"weight at row {k // 5 - 2:+d}, column {k % 5 - 2:+d}",
-                        style={"description_width": "0px"}, layout=w.Layout(width="64px"))
+            w.FloatText(
+                value=0.0,
+                step=0.1,
+                description=f"weight at row {k // 5 - 2:+d}, column {k % 5 - 2:+d}",
+                style={"description_width": "0px"},
+                layout=w.Layout(width="64px"),
+            )
             for k in range(25)
         ]
         self.grid = w.GridBox(layout=w.Layout(grid_template_columns="repeat(3, 68px)"))
@@ -68,11 +72,13 @@ class KernelPlayground(MedlabWidget):
         rows, cols = data.shape
         height = round(max_px * rows / cols)
         self.display_size = (max_px, height)
-        self.input_widget = Picture(width=max_px, height=height,
-                                    alt=f"The input image, {rows} × {cols} pixels.")
+        self.input_widget = Picture(
+            width=max_px, height=height, alt=f"The input image, {rows} × {cols} pixels."
+        )
         self.image_widget = Picture(width=max_px, height=height)
-        self.hist_widget = Picture(width=256, height=120, figure=True,
-                                   layout=w.Layout(flex="0 0 auto"))
+        self.hist_widget = Picture(
+            width=256, height=120, figure=True, layout=w.Layout(flex="0 0 auto")
+        )
         self.readout = w.HTML()
         self._input_pixels = to_uint8(scale01(self.image))
         self.input_widget.value = encode_png(self._input_pixels)
@@ -84,8 +90,12 @@ class KernelPlayground(MedlabWidget):
         self.widget = w.VBox(
             [
                 w.HBox([self.preset, self.size, self.normalize]),
-                w.HBox([self.grid, w.VBox([self.hist_widget, self.readout],
-                                          layout=w.Layout(flex="0 0 auto"))]),
+                w.HBox(
+                    [
+                        self.grid,
+                        w.VBox([self.hist_widget, self.readout], layout=w.Layout(flex="0 0 auto")),
+                    ]
+                ),
                 w.HBox([self.input_widget, self.image_widget]),
             ]
         )
@@ -112,6 +122,7 @@ class KernelPlayground(MedlabWidget):
         return k[1:4, 1:4].copy() if self.n == 3 else k
 
     def summary(self) -> str:
+        """One line naming the widget and its main settings (its text form)."""
         return f"KernelPlayground(image={self.image.shape}, kernel={self.n}×{self.n})"
 
     # --------------------------------------------------------------- actions
@@ -170,8 +181,10 @@ class KernelPlayground(MedlabWidget):
 
     def alt_text(self) -> str:
         """The input, the result and its histogram, in words."""
-        return (f"Left: the input image. Right: {self.image_widget.alt[0].lower()}"
-                f"{self.image_widget.alt[1:]} {self.hist_widget.alt}")
+        return (
+            f"Left: the input image. Right: {self.image_widget.alt[0].lower()}"
+            f"{self.image_widget.alt[1:]} {self.hist_widget.alt}"
+        )
 
     def static_image(self) -> Any:
         """Input and result side by side (as on screen), the histogram below."""
@@ -180,8 +193,9 @@ class KernelPlayground(MedlabWidget):
         width, height = self.display_size
 
         def screen(gray: np.ndarray) -> np.ndarray:
-            return np.asarray(Image.fromarray(gray).resize((width, height),
-                                                           Image.Resampling.NEAREST))
+            return np.asarray(
+                Image.fromarray(gray).resize((width, height), Image.Resampling.NEAREST)
+            )
 
         gap = 6
         top = np.full((height, 2 * width + gap), 255, np.uint8)
@@ -218,8 +232,11 @@ class KernelPlayground(MedlabWidget):
 
         k = self.kernel
         match = next(
-            (name for name in self.preset.options[:-1]
-             if KERNELS[name].shape == k.shape and np.allclose(KERNELS[name], k)),
+            (
+                name
+                for name in self.preset.options[:-1]
+                if KERNELS[name].shape == k.shape and np.allclose(KERNELS[name], k)
+            ),
             "custom",
         )
         self.preset.value = match

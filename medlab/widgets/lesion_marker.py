@@ -162,31 +162,51 @@ class LesionMarker(MedlabWidget):
         self.controls = WindowControls(sample, "HU", window, self.render)
         self.mode_buttons = w.ToggleButtons(
             options=[("mark", "mark"), ("erase", "erase"), ("move cursor", "move")],
-            value="mark", description="a click",
-            tooltips=["a click marks the lesion under it (adds to the marking)",
-                      "a click erases a ball of the eraser radius (Shift-click too)",
-                      "a click only moves the cursor"],
+            value="mark",
+            description="a click",
+            tooltips=[
+                "a click marks the lesion under it (adds to the marking)",
+                "a click erases a ball of the eraser radius (Shift-click too)",
+                "a click only moves the cursor",
+            ],
         )
         self.threshold_slider = w.FloatSlider(
-            value=float(threshold_hu), min=-900.0, max=200.0, step=10.0,
-            description="threshold HU", continuous_update=False, readout_format=".0f",
+            value=float(threshold_hu),
+            min=-900.0,
+            max=200.0,
+            step=10.0,
+            description="threshold HU",
+            continuous_update=False,
+            readout_format=".0f",
         )
         self.radius_slider = w.FloatSlider(
-            value=float(radius_mm), min=3.0, max=100.0, step=1.0,
-            description="radius mm", continuous_update=False, readout_format=".0f",
+            value=float(radius_mm),
+            min=3.0,
+            max=100.0,
+            step=1.0,
+            description="radius mm",
+            continuous_update=False,
+            readout_format=".0f",
         )
         self.eraser_slider = w.FloatSlider(
-            value=float(eraser_mm), min=1.0, max=30.0, step=0.5,
-            description="eraser mm", continuous_update=False, readout_format=".1f",
+            value=float(eraser_mm),
+            min=1.0,
+            max=30.0,
+            step=0.5,
+            description="eraser mm",
+            continuous_update=False,
+            readout_format=".1f",
         )
         self.undo_button = w.Button(description="undo", tooltip="take back the last click")
         self.clear_button = w.Button(description="clear", tooltip="remove the whole marking")
         self.show_reference = w.Checkbox(
-            value=self.reference is not None, description="reference outline (cyan)",
+            value=self.reference is not None,
+            description="reference outline (cyan)",
             layout=w.Layout(display=None if self.reference is not None else "none"),
         )
-        self.grids = {p: DisplayGrid(self._plane_shape(p), self._plane_spacing(p), max_px)
-                      for p in PLANES}
+        self.grids = {
+            p: DisplayGrid(self._plane_shape(p), self._plane_spacing(p), max_px) for p in PLANES
+        }
         self.images: dict[str, ClickableImage] = {}
         for plane in PLANES:
             rows, cols = self.grids[plane].size
@@ -207,15 +227,17 @@ class LesionMarker(MedlabWidget):
         self.undo_button.on_click(lambda _b: self.undo())
         self.clear_button.on_click(lambda _b: self.clear())
         titles = {p: w.HTML(f"<b>{p}</b>") for p in PLANES}
-        self.widget = w.VBox([
-            w.HBox([self.mode_buttons, self.undo_button, self.clear_button]),
-            w.HBox([self.threshold_slider, self.radius_slider, self.eraser_slider]),
-            self.controls.box,
-            w.HBox([w.VBox([titles[p], self.images[p]]) for p in PLANES]),
-            w.HBox([self.z_slider, self.y_slider, self.x_slider, self.show_reference]),
-            self.readout,
-            self.position,
-        ])
+        self.widget = w.VBox(
+            [
+                w.HBox([self.mode_buttons, self.undo_button, self.clear_button]),
+                w.HBox([self.threshold_slider, self.radius_slider, self.eraser_slider]),
+                self.controls.box,
+                w.HBox([w.VBox([titles[p], self.images[p]]) for p in PLANES]),
+                w.HBox([self.z_slider, self.y_slider, self.x_slider, self.show_reference]),
+                self.readout,
+                self.position,
+            ]
+        )
         self._ready = True
         self._measure(0.0)
         self.render()
@@ -226,14 +248,16 @@ class LesionMarker(MedlabWidget):
             return None
         m = np.asarray(mask)
         if m.shape != self.shape:
-            raise ValueError(f"LesionMarker {name} has shape {m.shape}, expected the CT's "
-                             f"shape {self.shape}")
+            raise ValueError(
+                f"LesionMarker {name} has shape {m.shape}, expected the CT's shape {self.shape}"
+            )
         return m.astype(bool, copy=False)
 
     def _check_voxel(self, voxel: tuple, name: str) -> None:
         if len(voxel) != 3 or not all(0 <= v < n for v, n in zip(voxel, self.shape, strict=True)):
-            raise ValueError(f"{name} {tuple(voxel)!r} is not a voxel (z, y, x) of the CT "
-                             f"{self.shape}")
+            raise ValueError(
+                f"{name} {tuple(voxel)!r} is not a voxel (z, y, x) of the CT {self.shape}"
+            )
 
     # ------------------------------------------------------------------- state
     @property
@@ -292,9 +316,11 @@ class LesionMarker(MedlabWidget):
             self.seeds.append(voxel)
             self._replay()
             if not self._marking(voxel).any():
-                self.message = (f"nothing marked at {voxel}: {self.ct[voxel]:.0f} HU is not above "
-                                f"the threshold ({self.threshold_slider.value:.0f} HU) inside the "
-                                "lung field")
+                self.message = (
+                    f"nothing marked at {voxel}: {self.ct[voxel]:.0f} HU is not above "
+                    f"the threshold ({self.threshold_slider.value:.0f} HU) inside the "
+                    "lung field"
+                )
         elif mode == "erase":
             self._ops.append(("erase", voxel, float(self.eraser_slider.value)))
             self._replay()
@@ -391,8 +417,13 @@ class LesionMarker(MedlabWidget):
             if len(self._markings) >= 8:
                 self._markings.pop(next(iter(self._markings)))
             self._markings[key] = mark_lesion(
-                self.ct, seed, self.spacing, field=self.field,
-                threshold_hu=key[1], radius_mm=key[2], opening_mm=self.opening_mm,
+                self.ct,
+                seed,
+                self.spacing,
+                field=self.field,
+                threshold_hu=key[1],
+                radius_mm=key[2],
+                opening_mm=self.opening_mm,
             )
         return self._markings[key]
 
@@ -409,8 +440,9 @@ class LesionMarker(MedlabWidget):
         self.mask = mask
         self.message = ""
 
-    def _erase_ball(self, mask: np.ndarray, centre: tuple, radius_mm: float,
-                    seeds: list[tuple[int, int, int]]) -> None:
+    def _erase_ball(
+        self, mask: np.ndarray, centre: tuple, radius_mm: float, seeds: list[tuple[int, int, int]]
+    ) -> None:
         """Clear a ball in ``mask`` (in place), then the pieces it cut off from every seed."""
         from scipy import ndimage
 
@@ -444,8 +476,11 @@ class LesionMarker(MedlabWidget):
         m: dict[str, Any] = {
             "voxels": voxels,
             "volume_mm3": voxels * float(np.prod(self.spacing)),
-            "long_mm": None, "short_mm": None, "mean_mm": None,
-            "dice": None, "volume_difference": None,
+            "long_mm": None,
+            "short_mm": None,
+            "mean_mm": None,
+            "dice": None,
+            "volume_difference": None,
             "ms": (time.perf_counter() - started) * 1000.0 if started else 0.0,
         }
         bounds = _bounds(self.mask) if voxels else None
@@ -453,8 +488,11 @@ class LesionMarker(MedlabWidget):
             d = axial_diameters_mm(self.mask[bounds], self.spacing)
             m.update(long_mm=d["long_mm"], short_mm=d["short_mm"], mean_mm=d["mean_mm"])
         if self.reference is not None and self._reference_voxels:
-            both = (int(np.count_nonzero(self.mask[bounds] & self.reference[bounds]))
-                    if bounds is not None else 0)
+            both = (
+                int(np.count_nonzero(self.mask[bounds] & self.reference[bounds]))
+                if bounds is not None
+                else 0
+            )
             m["dice"] = 2.0 * both / (voxels + self._reference_voxels)
             m["volume_difference"] = voxels / self._reference_voxels - 1.0
         self.measurements = m
@@ -465,12 +503,16 @@ class LesionMarker(MedlabWidget):
         if not m.get("voxels"):
             text = "no marking yet: click the lesion in any plane"
         else:
-            text = (f"marking: <b>{m['volume_mm3']:,.0f} mm³</b> ({m['volume_mm3'] / 1000:.2f} mL)"
-                    f" · mean axial diameter <b>{m['mean_mm']:.1f} mm</b> (long "
-                    f"{m['long_mm']:.1f} × short {m['short_mm']:.1f} mm)")
+            text = (
+                f"marking: <b>{m['volume_mm3']:,.0f} mm³</b> ({m['volume_mm3'] / 1000:.2f} mL)"
+                f" · mean axial diameter <b>{m['mean_mm']:.1f} mm</b> (long "
+                f"{m['long_mm']:.1f} × short {m['short_mm']:.1f} mm)"
+            )
             if m["dice"] is not None:
-                text += (f" · vs reference: Dice <b>{m['dice']:.3f}</b>, volume "
-                         f"{m['volume_difference']:+.0%}")
+                text += (
+                    f" · vs reference: Dice <b>{m['dice']:.3f}</b>, volume "
+                    f"{m['volume_difference']:+.0%}"
+                )
             text += f" · {len(self.seeds)} seed(s), {m['ms']:.0f} ms"
         if self.message:
             text += f"<br>{self.message}"
@@ -557,23 +599,32 @@ class LesionMarker(MedlabWidget):
         axis = {"axial": "z", "coronal": "y", "sagittal": "x"}[plane]
         top, bottom, left, right = ORIENTATION[plane]
         m = self.measurements
-        marked = (f"marking of {m['volume_mm3']:.0f} cubic mm in orange"
-                  if m.get("voxels") else "no marking")
+        marked = (
+            f"marking of {m['volume_mm3']:.0f} cubic mm in orange"
+            if m.get("voxels")
+            else "no marking"
+        )
         if m.get("dice") is not None:
             marked += f", expert outline in cyan, Dice {m['dice']:.2f}"
-        return (f"CT {plane} plane {axis}={index}, head-up ({top} top, {bottom} bottom, {left} "
-                f"left, {right} right), window {center:.0f}/{width:.0f} HU, {marked}")
+        return (
+            f"CT {plane} plane {axis}={index}, head-up ({top} top, {bottom} bottom, {left} "
+            f"left, {right} right), window {center:.0f}/{width:.0f} HU, {marked}"
+        )
 
     def alt_text(self) -> str:
         """What the three planes show now, in words (the static picture's caption)."""
         z, y, x = self.cursor
         m = self.measurements
         center, width = self.controls.value
-        text = (f"CT planes through (z={z}, y={y}, x={x}), head-up, patient's right on the left, "
-                f"window {center:.0f}/{width:.0f} HU: axial, coronal, sagittal. ")
+        text = (
+            f"CT planes through (z={z}, y={y}, x={x}), head-up, patient's right on the left, "
+            f"window {center:.0f}/{width:.0f} HU: axial, coronal, sagittal. "
+        )
         if m.get("voxels"):
-            text += (f"Marking (orange): {m['volume_mm3']:,.0f} cubic mm, mean axial diameter "
-                     f"{m['mean_mm']:.1f} mm, {len(self.seeds)} seed(s)")
+            text += (
+                f"Marking (orange): {m['volume_mm3']:,.0f} cubic mm, mean axial diameter "
+                f"{m['mean_mm']:.1f} mm, {len(self.seeds)} seed(s)"
+            )
             if m.get("dice") is not None:
                 text += f"; expert outline (cyan), Dice {m['dice']:.2f}"
         else:
@@ -658,17 +709,23 @@ def plane_picture(
     sp = tuple(float(v) for v in spacing)
     z, y, x = (int(c) for c in cursor)
     index = {"axial": z, "coronal": y, "sagittal": x}[plane]
-    shape2d = {"axial": volume.shape[1:], "coronal": (volume.shape[0], volume.shape[2]),
-               "sagittal": volume.shape[:2]}[plane]
-    spacing2d = {"axial": (sp[1], sp[2]), "coronal": (sp[0], sp[2]),
-                 "sagittal": (sp[0], sp[1])}[plane]
+    shape2d = {
+        "axial": volume.shape[1:],
+        "coronal": (volume.shape[0], volume.shape[2]),
+        "sagittal": volume.shape[:2],
+    }[plane]
+    spacing2d = {"axial": (sp[1], sp[2]), "coronal": (sp[0], sp[2]), "sagittal": (sp[0], sp[1])}[
+        plane
+    ]
     top = volume.shape[0] - 1
     r, c = {"axial": (y, x), "coronal": (top - z, x), "sagittal": (top - z, y)}[plane]
     window_rc = (slice(0, shape2d[0]), slice(0, shape2d[1]))
     if around_mm is not None:  # a close-up: plane rows and columns around the cursor
         half = [max(1, round(around_mm / s)) for s in spacing2d]
-        window_rc = (slice(max(r - half[0], 0), min(r + half[0] + 1, shape2d[0])),
-                     slice(max(c - half[1], 0), min(c + half[1] + 1, shape2d[1])))
+        window_rc = (
+            slice(max(r - half[0], 0), min(r + half[0] + 1, shape2d[0])),
+            slice(max(c - half[1], 0), min(c + half[1] + 1, shape2d[1])),
+        )
     shape2d = (window_rc[0].stop - window_rc[0].start, window_rc[1].stop - window_rc[1].start)
     grid = DisplayGrid(shape2d, spacing2d, max_px)
 
@@ -741,14 +798,29 @@ def niivue_view(
         return gzip.compress(image.to_bytes(), compresslevel=1)
 
     center, width = window
-    volumes = [{"data": nifti(np.asarray(ct), np.int16), "name": "ct.nii.gz", "colormap": "gray",
-                "cal_min": center - width / 2, "cal_max": center + width / 2}]
+    volumes = [
+        {
+            "data": nifti(np.asarray(ct), np.int16),
+            "name": "ct.nii.gz",
+            "colormap": "gray",
+            "cal_min": center - width / 2,
+            "cal_max": center + width / 2,
+        }
+    ]
     for k, (mask, colormap) in enumerate(overlays):
-        volumes.append({"data": nifti(np.asarray(mask, np.float32), np.uint8),
-                        "name": f"mask{k}.nii.gz", "colormap": colormap, "opacity": 0.8,
-                        "cal_min": 0.5, "cal_max": 1.0})
-    view = NiiVue(height=height, slice_type=SliceType.MULTIPLANAR,
-                  multiplanar_show_render=ShowRender.ALWAYS)
+        volumes.append(
+            {
+                "data": nifti(np.asarray(mask, np.float32), np.uint8),
+                "name": f"mask{k}.nii.gz",
+                "colormap": colormap,
+                "opacity": 0.8,
+                "cal_min": 0.5,
+                "cal_max": 1.0,
+            }
+        )
+    view = NiiVue(
+        height=height, slice_type=SliceType.MULTIPLANAR, multiplanar_show_render=ShowRender.ALWAYS
+    )
     view.load_volumes(volumes)
     return view
 

@@ -75,16 +75,25 @@ class LossExplorer(MedlabWidget):
         self._set_ranges(inputs)
         self.positive.value, self.negative.value = positive, negative
         self.weight = FloatSlider(
-            value=positive_weight, min=0.1, max=10.0, step=0.1, description="w positive",
+            value=positive_weight,
+            min=0.1,
+            max=10.0,
+            step=0.1,
+            description="w positive",
             readout_format=".1f",
         )
-        self.gamma = FloatSlider(value=gamma, min=0.0, max=5.0, step=0.5, description="γ",
-                                 readout_format=".1f")
+        self.gamma = FloatSlider(
+            value=gamma, min=0.0, max=5.0, step=0.5, description="γ", readout_format=".1f"
+        )
         self.use_alpha = w.Checkbox(
             value=alpha is not None, description="balance (α)", indent=False
         )
         self.alpha = FloatSlider(
-            value=0.25 if alpha is None else alpha, min=0.0, max=1.0, step=0.05, description="α",
+            value=0.25 if alpha is None else alpha,
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            description="α",
             readout_format=".2f",
         )
         self.table = w.HTML()
@@ -100,8 +109,15 @@ class LossExplorer(MedlabWidget):
             ctl.observe(lambda _c: self.render(curves=False), "value")
         self.params = w.HBox([self.weight, self.gamma, self.use_alpha, self.alpha])
         self.widget = w.VBox(
-            [self.loss_choice, self.inputs, self.positive, self.negative, self.params,
-             self.table, self.plot]
+            [
+                self.loss_choice,
+                self.inputs,
+                self.positive,
+                self.negative,
+                self.params,
+                self.table,
+                self.plot,
+            ]
         )
         self._ready = True
         self.render(curves=True)
@@ -131,6 +147,7 @@ class LossExplorer(MedlabWidget):
         return losses.binary_cross_entropy, losses.binary_cross_entropy_gradient
 
     def summary(self) -> str:
+        """One line naming the widget and its main settings (its text form)."""
         return f"LossExplorer(loss={self.loss_choice.value!r}, inputs={self.inputs.value!r})"
 
     # --------------------------------------------------------------- drawing
@@ -212,12 +229,15 @@ class LossExplorer(MedlabWidget):
                 ax.grid(alpha=0.3)
             self._markers = {}
             self._plot.animated.clear()
-            for y, color, name in ((1.0, _POSITIVE, "positive (y=1)"),
-                                   (0.0, _NEGATIVE, "negative (y=0)")):
+            for y, color, name in (
+                (1.0, _POSITIVE, "positive (y=1)"),
+                (0.0, _NEGATIVE, "negative (y=0)"),
+            ):
                 yt = np.full_like(grid, y)
                 style = "-" if y == 1.0 else "--"
-                self._ax_loss.plot(grid, loss_fn(yt, grid, reduction="none", **kw), style,
-                                   color=color, label=name)
+                self._ax_loss.plot(
+                    grid, loss_fn(yt, grid, reduction="none", **kw), style, color=color, label=name
+                )
                 g = grad_fn(yt, grid, reduction="none", **kw)
                 self._ax_grad.plot(grid, g, style, color=color)
                 marker = "o" if y == 1.0 else "s"
@@ -257,4 +277,5 @@ class LossExplorer(MedlabWidget):
         )
 
     def static_image(self) -> Any:
+        """Pixels of the current view, for the picture stored in the notebook."""
         return self.plot.value

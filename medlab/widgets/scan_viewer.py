@@ -89,8 +89,10 @@ def _dicom_series_files(folder: Path) -> tuple[list[Path], str]:
     chosen = max(series.values(), key=len)
     notes = []
     if len(series) > 1:
-        notes.append(f"the folder holds {len(series)} series: showing the largest "
-                     f"({len(chosen)} of {sum(map(len, series.values()))} images)")
+        notes.append(
+            f"the folder holds {len(series)} series: showing the largest "
+            f"({len(chosen)} of {sum(map(len, series.values()))} images)"
+        )
     if others:
         notes.append(f"{others} other file(s) ignored")
     return chosen, "; ".join(notes)
@@ -119,10 +121,18 @@ def _to_course_axes(image: MedicalImage) -> MedicalImage:
     volume = apply_orientation(array, transform)
     new_affine = affine @ inv_ornt_aff(transform, array.shape)
     spacing = tuple(float(s) for s in np.linalg.norm(new_affine[:3, :3], axis=0))
-    meta = {**image.meta, "axis_codes": "".join(COURSE_AXCODES),
-            "file_axis_codes": image.meta.get("axis_codes", "")}
-    return replace(image, array=np.ascontiguousarray(volume, dtype=np.float32),
-                   spacing=spacing, meta=meta, affine=new_affine)
+    meta = {
+        **image.meta,
+        "axis_codes": "".join(COURSE_AXCODES),
+        "file_axis_codes": image.meta.get("axis_codes", ""),
+    }
+    return replace(
+        image,
+        array=np.ascontiguousarray(volume, dtype=np.float32),
+        spacing=spacing,
+        meta=meta,
+        affine=new_affine,
+    )
 
 
 def read_scan(path: PathLike) -> tuple[MedicalImage, list[str]]:
@@ -169,8 +179,9 @@ def read_scan(path: PathLike) -> tuple[MedicalImage, list[str]]:
         kind = _kind(p)
         if kind is None and p.suffix:
             raise ImageReadError(
-                p, f"not a supported scan: expected {_SUPPORTED_TEXT}, found a "
-                f"{p.suffix!r} file (pictures: medlab.io.read_image)"
+                p,
+                f"not a supported scan: expected {_SUPPORTED_TEXT}, found a "
+                f"{p.suffix!r} file (pictures: medlab.io.read_image)",
             )
         if kind == "NIfTI":
             image = read_nifti(p)
@@ -189,20 +200,23 @@ def read_scan(path: PathLike) -> tuple[MedicalImage, list[str]]:
     photometric = str(image.meta.get("PhotometricInterpretation", ""))
     if int(image.meta.get("SamplesPerPixel", 1) or 1) > 1 or photometric.startswith("PALETTE"):
         raise ImageReadError(
-            p, f"expected a greyscale scan, found a colour image ({photometric}, shape "
-            f"{image.shape})"
+            p,
+            f"expected a greyscale scan, found a colour image ({photometric}, shape {image.shape})",
         )
     if image.modality == "NIfTI":
         if image.ndim == 4:
             notes.append(f"4D series of {image.shape[3]} volumes: showing the first")
             image = replace(image, array=image.array[..., 0])
         if image.ndim not in (2, 3):
-            raise ImageReadError(p, f"expected a 2D, 3D or 4D NIfTI image, found shape "
-                                    f"{image.shape}")
+            raise ImageReadError(
+                p, f"expected a 2D, 3D or 4D NIfTI image, found shape {image.shape}"
+            )
         stored = image.meta.get("axis_codes", "")
         image = _to_course_axes(image)
-        notes.append(f"NIfTI axes ({stored}) reoriented to (z, y, x): slices feet→head, "
-                     "rows anterior→posterior, columns right→left")
+        notes.append(
+            f"NIfTI axes ({stored}) reoriented to (z, y, x): slices feet→head, "
+            "rows anterior→posterior, columns right→left"
+        )
     if image.ndim == 3 and image.shape[0] == 1:  # one slice: a 2D image
         image = replace(image, array=image.array[0], spacing=tuple(image.spacing[1:]))
     if image.ndim not in (2, 3) or min(image.shape) < 1:
@@ -223,8 +237,10 @@ def _guess_units(image: MedicalImage) -> tuple[str, str]:
         lo, hi = float(np.min(image.array)), float(np.max(image.array))
         # Only CT has large negative values (air is -1000 HU); MR, PET and masks do not.
         if -3100 <= lo <= -900 and 0 < hi <= 32767:
-            return "HU", (f"assumed: {image.modality} stores no modality, and values from "
-                          f"{lo:g} look like CT air")
+            return "HU", (
+                f"assumed: {image.modality} stores no modality, and values from "
+                f"{lo:g} look like CT air"
+            )
     return "a.u.", "arbitrary units"
 
 

@@ -26,8 +26,15 @@ __all__ = ["ScatterExplorer"]
 # colour-blind-safe group colours (Okabe–Ito), each group also with its own marker
 _COLORS = tuple("#{:02x}{:02x}{:02x}".format(*rgb) for rgb in LABEL_COLORS)
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X")
-_MARKER_WORDS = ("circles", "squares", "triangles", "diamonds", "down triangles", "pluses",
-                 "crosses")
+_MARKER_WORDS = (
+    "circles",
+    "squares",
+    "triangles",
+    "diamonds",
+    "down triangles",
+    "pluses",
+    "crosses",
+)
 
 
 class ScatterExplorer(MedlabWidget):
@@ -143,6 +150,7 @@ class ScatterExplorer(MedlabWidget):
         return self.embeddings[self.view.value]
 
     def summary(self) -> str:
+        """One line naming the widget and its main settings (its text form)."""
         return (
             f"ScatterExplorer(n={len(self.images)}, views={list(self.embeddings)}, "
             f"groups={len(np.unique(self.labels))})"
@@ -167,9 +175,15 @@ class ScatterExplorer(MedlabWidget):
         for g in np.unique(self.labels):
             sel = self.labels == g
             name = self.label_names[g] if g < len(self.label_names) else f"group {g}"
-            ax.scatter(pts[sel, 0], pts[sel, 1], s=12, alpha=0.7,
-                       color=_COLORS[g % len(_COLORS)], marker=_MARKERS[g % len(_MARKERS)],
-                       label=name)
+            ax.scatter(
+                pts[sel, 0],
+                pts[sel, 1],
+                s=12,
+                alpha=0.7,
+                color=_COLORS[g % len(_COLORS)],
+                marker=_MARKERS[g % len(_MARKERS)],
+                label=name,
+            )
         ax.legend(loc="best", fontsize=8)
         ax.set_title(self.view.value, fontsize=10)
         ax.tick_params(labelsize=7)
@@ -206,10 +220,13 @@ class ScatterExplorer(MedlabWidget):
         )
         x, y = self.points[self.index]
         chosen = self._group_name(int(self.labels[self.index]))
-        return (f"{self.view.value} scatter plot of {len(self.images)} images: {groups}; "
-                f"the selected point {self.index} ({chosen}) is circled at ({x:.3g}, {y:.3g}).")
+        return (
+            f"{self.view.value} scatter plot of {len(self.images)} images: {groups}; "
+            f"the selected point {self.index} ({chosen}) is circled at ({x:.3g}, {y:.3g})."
+        )
 
     def alt_text(self) -> str:
+        """Text alternative for the current view: what the images show, in words."""
         image = self.image_widget.alt
         return f"{self._plot_alt()} Beside it: {image[0].lower()}{image[1:]}"
 

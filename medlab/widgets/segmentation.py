@@ -108,26 +108,40 @@ class SegmentationOverlay(MedlabWidget):
         n = data.shape[0] if data.ndim == 3 else 1
         start = int(np.argmax(self.truth.reshape(n, -1).sum(axis=1))) if data.ndim == 3 else 0
         self.slice_slider = IntSlider(
-            value=start, min=0, max=n - 1, description="slice",
+            value=start,
+            min=0,
+            max=n - 1,
+            description="slice",
             layout=w.Layout(display=None if data.ndim == 3 else "none"),
         )
         self.threshold_slider = FloatSlider(
-            value=threshold, min=0.0, max=1.0, step=0.01, description="threshold",
+            value=threshold,
+            min=0.0,
+            max=1.0,
+            step=0.01,
+            description="threshold",
             readout_format=".2f",
             layout=w.Layout(display=None if self.probabilistic else "none"),
         )
         self.opacity_slider = FloatSlider(
-            value=opacity, min=0.0, max=1.0, step=0.05, description="opacity",
+            value=opacity,
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            description="opacity",
             readout_format=".2f",
         )
         self.mode_buttons = w.ToggleButtons(options=["fill", "contour"], value=mode)
         self.show_truth = w.Checkbox(value=True, description="truth", indent=False)
         self.show_pred = w.Checkbox(value=True, description="prediction", indent=False)
+
         def swatch(rgb: tuple[int, int, int], text: str) -> str:
-            return (f"<span style='white-space:nowrap; margin-right:10px'><span "
-                    f"aria-hidden='true' style='display:inline-block; width:11px; height:11px; "
-                    f"border:2px solid rgb{rgb}; background:rgba{(*rgb, 0.45)}; "
-                    f"vertical-align:middle'></span> {text} ({color_name(rgb)})</span>")
+            return (
+                f"<span style='white-space:nowrap; margin-right:10px'><span "
+                f"aria-hidden='true' style='display:inline-block; width:11px; height:11px; "
+                f"border:2px solid rgb{rgb}; background:rgba{(*rgb, 0.45)}; "
+                f"vertical-align:middle'></span> {text} ({color_name(rgb)})</span>"
+            )
 
         legend = w.HTML(
             swatch(TRUTH_COLOR, "truth only (missed)")
@@ -140,8 +154,13 @@ class SegmentationOverlay(MedlabWidget):
         self.display_size = (dw, dh)
         self.image_widget = Picture(width=dw, height=dh)
         self.readout = w.HTML()
-        for ctl in (self.slice_slider, self.opacity_slider, self.mode_buttons,
-                    self.show_truth, self.show_pred):
+        for ctl in (
+            self.slice_slider,
+            self.opacity_slider,
+            self.mode_buttons,
+            self.show_truth,
+            self.show_pred,
+        ):
             ctl.observe(lambda _c: self.render(), "value")
         self.threshold_slider.observe(lambda _c: self._threshold_changed(), "value")
         self.widget = w.VBox(
@@ -174,6 +193,7 @@ class SegmentationOverlay(MedlabWidget):
         return self.prediction
 
     def summary(self) -> str:
+        """One line naming the widget and its main settings (its text form)."""
         return f"SegmentationOverlay(shape={self.data.shape}, probabilistic={self.probabilistic})"
 
     # --------------------------------------------------------------- drawing
@@ -212,8 +232,13 @@ class SegmentationOverlay(MedlabWidget):
             paint_mask(rgb, pred & ~truth, PRED_COLOR, a, inplace=True)
             paint_mask(rgb, truth & pred, BOTH_COLOR, a, inplace=True)
         elif show_t or show_p:
-            paint_mask(rgb, truth if show_t else pred, TRUTH_COLOR if show_t else PRED_COLOR, a,
-                       inplace=True)
+            paint_mask(
+                rgb,
+                truth if show_t else pred,
+                TRUTH_COLOR if show_t else PRED_COLOR,
+                a,
+                inplace=True,
+            )
         self._pixels = rgb
         self.image_widget.value = encode_png(rgb)
         self.scores["dice_slice"] = float(dice(truth, pred))
@@ -222,8 +247,11 @@ class SegmentationOverlay(MedlabWidget):
         where = f"slice {self.slice_index}" if self.data.ndim == 3 else "image"
         self.readout.value = (
             f"<code>{where}: Dice {s['dice_slice']:.3f} · IoU {s['iou_slice']:.3f}"
-            + (f" | all slices: Dice {s['dice_total']:.3f} · IoU {s['iou_total']:.3f}"
-               if self.data.ndim == 3 else "")
+            + (
+                f" | all slices: Dice {s['dice_total']:.3f} · IoU {s['iou_total']:.3f}"
+                if self.data.ndim == 3
+                else ""
+            )
             + (f" | threshold {self.threshold:.2f}" if self.probabilistic else "")
             + "</code>"
         )
@@ -233,21 +261,27 @@ class SegmentationOverlay(MedlabWidget):
     def alt_text(self) -> str:
         """What the overlay shows now, in words: slice, regions and colours, Dice, IoU."""
         s = self.scores
-        where = (f"Slice {self.slice_index} of {self.data.shape[0]}" if self.data.ndim == 3
-                 else "Image")
+        where = (
+            f"Slice {self.slice_index} of {self.data.shape[0]}" if self.data.ndim == 3 else "Image"
+        )
         shown = []
         contour = self.mode_buttons.value == "contour"
         if self.show_truth.value and self.show_pred.value and not contour:
-            shown = [f"truth only (missed) in {color_name(TRUTH_COLOR)}",
-                     f"prediction only (false positive) in {color_name(PRED_COLOR)}",
-                     f"both in {color_name(BOTH_COLOR)}"]
+            shown = [
+                f"truth only (missed) in {color_name(TRUTH_COLOR)}",
+                f"prediction only (false positive) in {color_name(PRED_COLOR)}",
+                f"both in {color_name(BOTH_COLOR)}",
+            ]
         else:
             if self.show_truth.value:
                 shown.append(f"truth in {color_name(TRUTH_COLOR)}")
             if self.show_pred.value:
                 shown.append(f"prediction in {color_name(PRED_COLOR)}")
-        style = "outlines" if contour else (
-            f"filled at {round(100 * self.opacity_slider.value)} % inside outlines")
+        style = (
+            "outlines"
+            if contour
+            else (f"filled at {round(100 * self.opacity_slider.value)} % inside outlines")
+        )
         text = f"{where}: {', '.join(shown) or 'no overlay'} ({style}); "
         text += f"Dice {s['dice_slice']:.3f}, IoU {s['iou_slice']:.3f} on this slice"
         if self.data.ndim == 3:
@@ -257,4 +291,5 @@ class SegmentationOverlay(MedlabWidget):
         return text + "."
 
     def static_image(self) -> Any:
+        """Pixels of the current view, for the picture stored in the notebook."""
         return self._pixels, self.display_size

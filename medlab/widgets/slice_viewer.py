@@ -95,7 +95,11 @@ class SliceViewer(MedlabWidget):
 
         n = data.shape[self.axis] if self.axis is not None else 1
         self.slice_slider = IntSlider(
-            value=n // 2, min=0, max=n - 1, description="slice", continuous_update=True,
+            value=n // 2,
+            min=0,
+            max=n - 1,
+            description="slice",
+            continuous_update=True,
             layout=w.Layout(display=None if data.ndim == 3 else "none"),
         )
         self.controls = WindowControls(data, self.units, window, self.render)
@@ -103,8 +107,13 @@ class SliceViewer(MedlabWidget):
         self.row_slider = IntSlider(value=rows // 2, min=0, max=rows - 1, description="row")
         self.col_slider = IntSlider(value=cols // 2, min=0, max=cols - 1, description="column")
         self.opacity_slider = FloatSlider(
-            value=0.4, min=0.0, max=1.0, step=0.05, description="overlay",
-            readout_format=".2f", layout=w.Layout(display="none"),
+            value=0.4,
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            description="overlay",
+            readout_format=".2f",
+            layout=w.Layout(display="none"),
         )
         disp_w, disp_h = display_size((rows, cols), self._plane_spacing(), self.max_px)
         self.image_widget = Picture(width=disp_w, height=disp_h)
@@ -153,6 +162,7 @@ class SliceViewer(MedlabWidget):
         return float(self.current_slice()[self.row_slider.value, self.col_slider.value])
 
     def summary(self) -> str:
+        """One line naming the widget and its main settings (its text form)."""
         return (
             f"SliceViewer(shape={self.data.shape}, spacing={self.spacing}, "
             f"overlays={len(self.overlays)})"
@@ -199,8 +209,13 @@ class SliceViewer(MedlabWidget):
         if self.overlays or self.cursor:
             rgb = to_rgb(gray)
             for ov in self.overlays:
-                paint_mask(rgb, self._take(ov["mask"]), ov["color"], self.opacity_slider.value,
-                           inplace=True)
+                paint_mask(
+                    rgb,
+                    self._take(ov["mask"]),
+                    ov["color"],
+                    self.opacity_slider.value,
+                    inplace=True,
+                )
             if self.cursor:
                 self._draw_cursor(rgb)
             img = rgb
@@ -220,22 +235,30 @@ class SliceViewer(MedlabWidget):
             where = f"Image {shape}"
         else:
             name = "zyx"[self.axis]
-            where = (f"Slice {name}={self.slice_index} of {self.data.shape[self.axis]} "
-                     f"(axis {self.axis}) of a {shape} volume")
+            where = (
+                f"Slice {name}={self.slice_index} of {self.data.shape[self.axis]} "
+                f"(axis {self.axis}) of a {shape} volume"
+            )
         center, width = self.controls.value
         preset = self.controls.preset_name
         window = f"window {center:g}/{width:g}{units}" + (
-            f" ({preset.replace('_', ' ')})" if preset != "custom" else "")
+            f" ({preset.replace('_', ' ')})" if preset != "custom" else ""
+        )
         parts = [f"{where}, {window}"]
         if self.overlays and self.opacity_slider.value > 0:
-            parts.append("overlays: " + ", ".join(
-                f"{ov['name']} ({color_name(ov['color'])} outline and fill)"
-                for ov in self.overlays))
+            parts.append(
+                "overlays: "
+                + ", ".join(
+                    f"{ov['name']} ({color_name(ov['color'])} outline and fill)"
+                    for ov in self.overlays
+                )
+            )
         r, c = self.row_slider.value, self.col_slider.value
         parts.append(f"value at row {r}, column {c}: {self.cursor_value:.1f}{units}")
         return "; ".join(parts) + "."
 
     def static_image(self) -> Any:
+        """Pixels of the current view, for the picture stored in the notebook."""
         return self._pixels, self.display_size
 
     # ---------------------------------------------------------------- helpers
@@ -245,14 +268,18 @@ class SliceViewer(MedlabWidget):
         return np.take(arr, self.slice_slider.value, axis=self.axis)
 
     def _plane_shape(self) -> tuple[int, int]:
-        shape = self.data.shape if self.axis is None else tuple(
-            s for i, s in enumerate(self.data.shape) if i != self.axis
+        shape = (
+            self.data.shape
+            if self.axis is None
+            else tuple(s for i, s in enumerate(self.data.shape) if i != self.axis)
         )
         return int(shape[0]), int(shape[1])
 
     def _plane_spacing(self) -> tuple[float, float]:
-        sp = self.spacing if self.axis is None else tuple(
-            s for i, s in enumerate(self.spacing) if i != self.axis
+        sp = (
+            self.spacing
+            if self.axis is None
+            else tuple(s for i, s in enumerate(self.spacing) if i != self.axis)
         )
         return float(sp[0]), float(sp[1])
 

@@ -48,7 +48,11 @@ class ThresholdExplorer(MedlabWidget):
     static_is_figure = True
 
     def __init__(
-        self, y_true: Any, scores: Any, threshold: float | None = None, *,
+        self,
+        y_true: Any,
+        scores: Any,
+        threshold: float | None = None,
+        *,
         title: str | None = None,
     ) -> None:
         import ipywidgets as w
@@ -71,8 +75,13 @@ class ThresholdExplorer(MedlabWidget):
         s_max = round(float(np.ceil(hi / step) * step), digits)
         start = round(float(np.round(np.clip(threshold, s_min, s_max) / step) * step), digits)
         self.threshold_slider = FloatSlider(
-            value=start, min=float(s_min), max=float(s_max), step=float(step),
-            description="threshold", readout_format=".4g", continuous_update=True,
+            value=start,
+            min=float(s_min),
+            max=float(s_max),
+            step=float(step),
+            description="threshold",
+            readout_format=".4g",
+            continuous_update=True,
             layout=w.Layout(width="480px"),
         )
         self.table = w.HTML()
@@ -86,13 +95,29 @@ class ThresholdExplorer(MedlabWidget):
         self._plot.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=top, wspace=0.28)
         ax_roc.plot(self.fpr, self.tpr, color=_HEX["reddish purple"], lw=2)
         ax_roc.plot([0, 1], [0, 1], ":", color="grey")
-        ax_roc.set(xlabel="1 − specificity (FPR)", ylabel="sensitivity (TPR)",
-                   title=f"ROC, AUC = {self.auc:.3f}", xlim=(-0.02, 1.02), ylim=(-0.02, 1.02))
+        ax_roc.set(
+            xlabel="1 − specificity (FPR)",
+            ylabel="sensitivity (TPR)",
+            title=f"ROC, AUC = {self.auc:.3f}",
+            xlim=(-0.02, 1.02),
+            ylim=(-0.02, 1.02),
+        )
         bins = np.linspace(lo, hi if hi > lo else lo + 1, 31)
-        ax_hist.hist(self.scores[self.y_true == 0], bins=bins, alpha=0.6, label="negatives",
-                     color=_HEX["blue"])
-        ax_hist.hist(self.scores[self.y_true == 1], bins=bins, alpha=0.6, label="positives",
-                     color=_HEX["orange"], hatch="//")
+        ax_hist.hist(
+            self.scores[self.y_true == 0],
+            bins=bins,
+            alpha=0.6,
+            label="negatives",
+            color=_HEX["blue"],
+        )
+        ax_hist.hist(
+            self.scores[self.y_true == 1],
+            bins=bins,
+            alpha=0.6,
+            label="positives",
+            color=_HEX["orange"],
+            hatch="//",
+        )
         ax_hist.set(xlabel="score", title="scores by true class")
         ax_hist.legend(fontsize=8)
         (self._point,) = ax_roc.plot([], [], "o", color="black", ms=9)
@@ -109,6 +134,7 @@ class ThresholdExplorer(MedlabWidget):
         return float(self.threshold_slider.value)
 
     def summary(self) -> str:
+        """One line naming the widget and its main settings (its text form)."""
         return f"ThresholdExplorer(n={self.scores.size})"
 
     def render(self) -> None:
@@ -164,4 +190,5 @@ class ThresholdExplorer(MedlabWidget):
         )
 
     def static_image(self) -> Any:
+        """Pixels of the current view, for the picture stored in the notebook."""
         return self.plot.value

@@ -73,6 +73,7 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
         self.redraws = 0
 
     def summary(self) -> str:
+        """One line naming the widget and its main settings (its text form)."""
         return "TrainingMonitor(live training curves)"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
@@ -90,20 +91,25 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
             return f"{lead}Training curves: no epoch finished yet."
         names = self.plotted_metrics()
         last = "; ".join(
-            f"{key} {values[-1]:.4g}" for key, values in self.history.items()
+            f"{key} {values[-1]:.4g}"
+            for key, values in self.history.items()
             if key.removeprefix("val_") in names
         )
-        return (f"{lead}Training curves of {', '.join(names)} over {len(self.epochs)} epochs: "
-                f"training (solid, blue) and validation (dashed, vermillion). "
-                f"After the last epoch: {last}.")
+        return (
+            f"{lead}Training curves of {', '.join(names)} over {len(self.epochs)} epochs: "
+            f"training (solid, blue) and validation (dashed, vermillion). "
+            f"After the last epoch: {last}."
+        )
 
     def static_image(self) -> Any:
+        """Pixels of the current view, for the picture stored in the notebook."""
         if not self.plot.value:  # before the first epoch: the caption says so
             return np.zeros((8, 240, 4), np.uint8)
         return self.plot.value
 
     # ------------------------------------------------------------ Keras hooks
     def on_train_begin(self, logs: dict | None = None) -> None:
+        """Keras callback: show the monitor when training starts (if auto_display)."""
         if self.auto_display and not self._shown:
             from IPython.display import display
 
@@ -111,6 +117,7 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
             self._shown = True
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Keras callback: add the epoch's losses and metrics to the curves."""
         self.update(epoch, logs or {})
 
     # --------------------------------------------------------------- updates
@@ -155,11 +162,12 @@ class TrainingMonitor(keras.callbacks.Callback, MedlabWidget):
             self._fig.subplots_adjust(left=0.1, right=0.98, bottom=0.18, top=top, wspace=0.3)
         for ax, name in zip(self._fig.axes, names, strict=False):
             ax.clear()
-            for key, style, color, label in ((name, "-o", _TRAIN, "train"),
-                                             (f"val_{name}", "--s", _VALIDATION, "validation")):
+            for key, style, color, label in (
+                (name, "-o", _TRAIN, "train"),
+                (f"val_{name}", "--s", _VALIDATION, "validation"),
+            ):
                 if key in self.history:
-                    ax.plot(self.epochs, self.history[key], style, ms=3, color=color,
-                            label=label)
+                    ax.plot(self.epochs, self.history[key], style, ms=3, color=color, label=label)
             ax.set_title(name)
             ax.set_xlabel("epoch")
             ax.grid(alpha=0.3)

@@ -62,9 +62,11 @@ MODES = ("auto", "3d", "itk", "planes")
 _CURSOR_COLOR = np.array((255, 215, 0), np.uint8)
 PLANES = ("axial", "coronal", "sagittal")
 _NORMAL = {"axial": "z", "coronal": "y", "sagittal": "x"}
-_SIDES = {"axial": "anterior up, patient's right on the left",
-          "coronal": "head up, patient's right on the left",
-          "sagittal": "head up, anterior on the left"}
+_SIDES = {
+    "axial": "anterior up, patient's right on the left",
+    "coronal": "head up, patient's right on the left",
+    "sagittal": "head up, anterior on the left",
+}
 
 
 def itkwidgets_available() -> bool:
@@ -266,20 +268,27 @@ class VolumeViewer(MedlabWidget):
         self.x_slider = IntSlider(value=nx // 2, min=0, max=nx - 1, description="x (sagittal)")
         self.controls = WindowControls(data, self.units, window, self.render)
         self.opacity_slider = FloatSlider(
-            value=opacity, min=0.0, max=1.0, step=0.05, description="labels",
+            value=opacity,
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            description="labels",
             readout_format=".2f",
             layout=w.Layout(display=None if self.labels is not None else "none"),
         )
-        self.grids = {p: DisplayGrid(self._plane_shape(p), self._plane_spacing(p), max_px)
-                      for p in PLANES}
+        self.grids = {
+            p: DisplayGrid(self._plane_shape(p), self._plane_spacing(p), max_px) for p in PLANES
+        }
         self.images = {}
         for plane in PLANES:
             rows, cols = self.grids[plane].size
             image = ClickableImage(width=cols, height=rows)
             screen_rows, screen_cols = self.grids[plane].size
             plane_rows, plane_cols = self.grids[plane].shape
-            image.step = (max(1, round(screen_rows / plane_rows)),
-                          max(1, round(screen_cols / plane_cols)))
+            image.step = (
+                max(1, round(screen_rows / plane_rows)),
+                max(1, round(screen_cols / plane_cols)),
+            )
             image.on_click(lambda r, c, plane=plane: self._clicked(plane, r, c))
             self.images[plane] = image
         self.readout = w.HTML()
@@ -296,8 +305,13 @@ class VolumeViewer(MedlabWidget):
                 self.controls.box,
                 w.HBox([self.z_slider, self.y_slider, self.x_slider]),
                 # planes keep their size (letters and clicks stay true) and wrap when narrow
-                w.HBox([w.VBox([titles[p], self.images[p]], layout=w.Layout(flex="0 0 auto"))
-                        for p in PLANES], layout=w.Layout(flex_flow="row wrap", grid_gap="6px")),
+                w.HBox(
+                    [
+                        w.VBox([titles[p], self.images[p]], layout=w.Layout(flex="0 0 auto"))
+                        for p in PLANES
+                    ],
+                    layout=w.Layout(flex_flow="row wrap", grid_gap="6px"),
+                ),
                 self.readout,
                 w.HBox([self.opacity_slider, self.legend]),
                 self.box3d,
@@ -332,8 +346,11 @@ class VolumeViewer(MedlabWidget):
     def plane(self, name: str) -> np.ndarray:
         """The 2D array (image units) of a plane through the cursor, in array order."""
         z, y, x = self.cursor
-        return {"axial": lambda a: a[z], "coronal": lambda a: a[:, y, :],
-                "sagittal": lambda a: a[:, :, x]}[name](self.data)
+        return {
+            "axial": lambda a: a[z],
+            "coronal": lambda a: a[:, y, :],
+            "sagittal": lambda a: a[:, :, x],
+        }[name](self.data)
 
     def head_up(self, name: str) -> np.ndarray:
         """The plane through the cursor as shown: head (or anterior) up, radiological."""
@@ -357,6 +374,7 @@ class VolumeViewer(MedlabWidget):
         return self.grids[plane].to_screen(r, c)
 
     def summary(self) -> str:
+        """One line naming the widget and its main settings (its text form)."""
         return f"VolumeViewer(shape={self.data.shape}, spacing={self.spacing}, mode={self.mode!r})"
 
     # --------------------------------------------------------------- drawing
@@ -382,8 +400,7 @@ class VolumeViewer(MedlabWidget):
         label = ""
         if self.labels is not None:
             v = int(self.labels[z, y, x])
-            label = f" · label {v}" + (f" ({self.label_names[v]})" if v in self.label_names
-                                       else "")
+            label = f" · label {v}" + (f" ({self.label_names[v]})" if v in self.label_names else "")
         sz, sy, sx = self.spacing
         self.readout.value = (
             f"<code>(z={z}, y={y}, x={x}) = ({z * sz:.1f}, {y * sy:.1f}, {x * sx:.1f}) mm: "
@@ -404,15 +421,18 @@ class VolumeViewer(MedlabWidget):
         center, width = self.controls.value
         units = f" {self.units}" if self.units else ""
         preset = self.controls.preset_name
-        text = (f"{plane.capitalize()} plane {normal}={index} of {size} ({_SIDES[plane]}), "
-                f"window {center:g}/{width:g}{units}"
-                + (f" ({preset.replace('_', ' ')})" if preset != "custom" else ""))
+        text = (
+            f"{plane.capitalize()} plane {normal}={index} of {size} ({_SIDES[plane]}), "
+            f"window {center:g}/{width:g}{units}"
+            + (f" ({preset.replace('_', ' ')})" if preset != "custom" else "")
+        )
         if self.labels is not None and self.opacity_slider.value > 0:
             lab = self._label_plane(plane)
             shown = [v for v in self.label_values if np.any(lab == v)]
             if shown:
                 text += "; labels " + ", ".join(
-                    f"{self.label_names[v]} ({color_name(self.label_colors[v])})" for v in shown)
+                    f"{self.label_names[v]} ({color_name(self.label_colors[v])})" for v in shown
+                )
         text += f"; yellow cursor at z={z}, y={y}, x={x}"
         return text + "."
 
@@ -468,8 +488,9 @@ class VolumeViewer(MedlabWidget):
             for value in self.label_values:
                 mask = lab == value
                 if mask.any():
-                    paint_mask(rgb, mask, self.label_colors[value], self.opacity_slider.value,
-                               inplace=True)
+                    paint_mask(
+                        rgb, mask, self.label_colors[value], self.opacity_slider.value, inplace=True
+                    )
         self._cache[plane] = (key, rgb)
         return rgb
 
@@ -497,10 +518,13 @@ class VolumeViewer(MedlabWidget):
     def _legend(self) -> str:
         if not self.label_values:
             return ""
+
         def swatch(rgb: tuple[int, int, int]) -> str:
-            return (f"<span aria-hidden='true' style='display:inline-block; width:12px; "
-                    f"height:12px; border:2px solid rgb{rgb}; background:rgba{(*rgb, 0.45)}; "
-                    "vertical-align:middle'></span>")
+            return (
+                f"<span aria-hidden='true' style='display:inline-block; width:12px; "
+                f"height:12px; border:2px solid rgb{rgb}; background:rgba{(*rgb, 0.45)}; "
+                "vertical-align:middle'></span>"
+            )
 
         items = "".join(
             f"<span style='white-space:nowrap; margin-right:12px'>"
@@ -516,11 +540,16 @@ class VolumeViewer(MedlabWidget):
         if threshold is not None:
             low, high = (float(v) for v in threshold)
             if not high > low:
-                raise ValueError("VolumeViewer threshold_3d must be (low, high) with high > low, "
-                                 f"got {threshold!r}")
+                raise ValueError(
+                    "VolumeViewer threshold_3d must be (low, high) with high > low, "
+                    f"got {threshold!r}"
+                )
             return low, high
-        ct_like = (self.units == "HU" or (isinstance(window, str) and window in WINDOWS)
-                   or (float(self.data.min()) <= -900 and float(self.data.max()) >= 300))
+        ct_like = (
+            self.units == "HU"
+            or (isinstance(window, str) and window in WINDOWS)
+            or (float(self.data.min()) <= -900 and float(self.data.max()) >= 300)
+        )
         if ct_like:
             return 150.0, 1200.0
         sample = self.data[:: max(1, self.data.shape[0] // 16)]
@@ -535,21 +564,31 @@ class VolumeViewer(MedlabWidget):
         from medlab.widgets._volume3d import View3D
 
         self.view3d = View3D(
-            self.data, self.labels, self.spacing, colors=self.label_colors,
-            names=self.label_names, threshold=self.threshold_3d,
-            opacity=self.opacity_slider.value, height=self.height_3d,
+            self.data,
+            self.labels,
+            self.spacing,
+            colors=self.label_colors,
+            names=self.label_names,
+            threshold=self.threshold_3d,
+            opacity=self.opacity_slider.value,
+            height=self.height_3d,
         )
         low, high = self.threshold_3d
         span = max(high - low, 1e-6)
         step = 1.0 if span >= 10 else float(f"{span / 100:.1g}")
-        self.azimuth_slider = IntSlider(value=180, min=-180, max=180, step=5,
-                                        description="azimuth", units="°")
-        self.elevation_slider = IntSlider(value=10, min=-90, max=90, step=5,
-                                          description="elevation", units="°")
+        self.azimuth_slider = IntSlider(
+            value=180, min=-180, max=180, step=5, description="azimuth", units="°"
+        )
+        self.elevation_slider = IntSlider(
+            value=10, min=-90, max=90, step=5, description="elevation", units="°"
+        )
         self.threshold_slider = FloatSlider(
-            value=low, min=float(np.floor(min(low, float(self.data.min())))),
-            max=float(np.ceil(max(high, float(self.data.max())))), step=step,
-            description="3D above", readout_format=".0f" if step >= 1 else ".3g",
+            value=low,
+            min=float(np.floor(min(low, float(self.data.min())))),
+            max=float(np.ceil(max(high, float(self.data.max())))),
+            step=step,
+            description="3D above",
+            readout_format=".0f" if step >= 1 else ".3g",
             units=self.units,
         )
         self.azimuth_slider.observe(self._turned, "value")
@@ -584,8 +623,9 @@ class VolumeViewer(MedlabWidget):
         self.description3d.value = self._alt3d()
 
     def _rotated_in_browser(self, data: Any) -> None:
-        azimuth, elevation = (data.get("azimuth"), data.get("elevation")) if isinstance(
-            data, dict) else (None, None)
+        azimuth, elevation = (
+            (data.get("azimuth"), data.get("elevation")) if isinstance(data, dict) else (None, None)
+        )
         if azimuth is None or elevation is None:
             return
         az = round(((float(azimuth) + 180) % 360) - 180)
@@ -620,8 +660,10 @@ class VolumeViewer(MedlabWidget):
             return
         if mode == "3d":
             if not niivue_available():
-                print("VolumeViewer: ipyniivue is not installed, showing the three-plane view "
-                      "(mode='3d' needs: pip install ipyniivue).")
+                print(
+                    "VolumeViewer: ipyniivue is not installed, showing the three-plane view "
+                    "(mode='3d' needs: pip install ipyniivue)."
+                )
                 self._note("three planes; the 3D view needs ipyniivue")
                 return
             print("VolumeViewer: three planes + offline 3D rendering (mode='3d').")
@@ -630,18 +672,24 @@ class VolumeViewer(MedlabWidget):
         if mode == "itk":
             if not itkwidgets_available():
                 self.itk_state = "not installed"
-                print("VolumeViewer: itkwidgets is not installed, showing the three-plane view "
-                      "(mode='itk' needs: pip install 'medlab[3d]').")
+                print(
+                    "VolumeViewer: itkwidgets is not installed, showing the three-plane view "
+                    "(mode='itk' needs: pip install 'medlab[3d]')."
+                )
                 self._note("itkwidgets not installed: pip install 'medlab[3d]'")
                 return
-            print(f"VolumeViewer: itkwidgets 3D view + three planes (mode='itk'); if the 3D "
-                  f"viewer has not loaded after {self.itk_timeout:g} s, the notebook is "
-                  "released and a note appears here.")
+            print(
+                f"VolumeViewer: itkwidgets 3D view + three planes (mode='itk'); if the 3D "
+                f"viewer has not loaded after {self.itk_timeout:g} s, the notebook is "
+                "released and a note appears here."
+            )
             self._start_itk()
             return
         # auto: the offline 3D view, built once a browser shows the widget
-        print("VolumeViewer: three planes (mode='auto'); the offline 3D rendering is added "
-              "when a browser shows this widget.")
+        print(
+            "VolumeViewer: three planes (mode='auto'); the offline 3D rendering is added "
+            "when a browser shows this widget."
+        )
         if not niivue_available():
             self._note("three planes; for 3D rendering: pip install ipyniivue")
             return
@@ -656,8 +704,9 @@ class VolumeViewer(MedlabWidget):
         try:
             self._start_3d()
         except Exception as err:  # shown, and the planes stay
-            self._note(f"three planes; the 3D rendering could not be built: "
-                       f"{type(err).__name__}: {err}")
+            self._note(
+                f"three planes; the 3D rendering could not be built: {type(err).__name__}: {err}"
+            )
 
     def _start_itk(self) -> None:
         """Create the itkwidgets viewer, with a timer that releases the notebook.
@@ -725,5 +774,7 @@ class VolumeViewer(MedlabWidget):
         self.itk_state = "timed out"
         self.mode = "planes"
         self.itk_box.layout.display = "none"
-        self._note(f"the itkwidgets 3D viewer did not load within {self.itk_timeout:g} s "
-                   "(offline or blocked?); the notebook was released: use the three planes")
+        self._note(
+            f"the itkwidgets 3D viewer did not load within {self.itk_timeout:g} s "
+            "(offline or blocked?); the notebook was released: use the three planes"
+        )

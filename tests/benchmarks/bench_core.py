@@ -85,8 +85,10 @@ def main() -> dict:
     )
 
     width = max(len(k) for k in results)
-    print(f"MedLab core benchmarks — {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"MedLab core benchmarks — {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     for k, v in results.items():
         print(f"  {k:<{width}}  {v:8.2f}")
     out = ROOT / "tests" / "artifacts"

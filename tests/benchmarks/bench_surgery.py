@@ -67,9 +67,15 @@ def run(repeat: int = 5, clicks: int = 15) -> list[dict]:
             start = time.perf_counter()
             masks = segment.lung_masks(ds.ct, ds.spacing)
             times.append(time.perf_counter() - start)
-        rows.append({"scenario": f"lung segmentation, {case} {ds.ct.shape[::-1]}",
-                     "median": statistics.median(times), "unit": "s", "target": 5.0,
-                     "runs": repeat})
+        rows.append(
+            {
+                "scenario": f"lung segmentation, {case} {ds.ct.shape[::-1]}",
+                "median": statistics.median(times),
+                "unit": "s",
+                "target": 5.0,
+                "runs": repeat,
+            }
+        )
         marker = LesionMarker(ds.ct, ds.spacing, lungs=masks["lungs"], reference=ds.tumour)
         times = []
         for voxel in _clicks(ds.tumour, clicks):
@@ -77,9 +83,16 @@ def run(repeat: int = 5, clicks: int = 15) -> list[dict]:
             start = time.perf_counter()
             marker.click(*voxel)
             times.append((time.perf_counter() - start) * 1000.0)
-        rows.append({"scenario": f"marking click to overlay, {case}",
-                     "median": statistics.median(times), "unit": "ms", "target": 200.0,
-                     "runs": clicks, "max": max(times)})
+        rows.append(
+            {
+                "scenario": f"marking click to overlay, {case}",
+                "median": statistics.median(times),
+                "unit": "ms",
+                "target": 200.0,
+                "runs": clicks,
+                "max": max(times),
+            }
+        )
     return rows
 
 
@@ -87,8 +100,10 @@ def table(rows: list[dict]) -> str:
     lines = [f"{'scenario (real CT, 1 patient each)':<48} {'median':>9} {'target':>8}"]
     for r in rows:
         unit = r["unit"]
-        lines.append(f"{r['scenario']:<48} {r['median']:>7.{2 if unit == 's' else 0}f} {unit}"
-                     f" {'≤ ' + format(r['target'], 'g') + ' ' + unit:>8}")
+        lines.append(
+            f"{r['scenario']:<48} {r['median']:>7.{2 if unit == 's' else 0}f} {unit}"
+            f" {'≤ ' + format(r['target'], 'g') + ' ' + unit:>8}"
+        )
     return "\n".join(lines)
 
 

@@ -46,7 +46,7 @@ def phantom(shape: tuple[int, ...], seed: int = 0) -> tuple[np.ndarray, np.ndarr
     """Synthetic CT-like volume in HU (air, soft tissue ellipse, bone rim) and a lesion mask."""
     rng = np.random.default_rng(seed)
     grids = np.meshgrid(*[np.linspace(-1, 1, n, dtype=np.float32) for n in shape], indexing="ij")
-    r2 = sum((g / a) ** 2 for g, a in zip(grids, (0.9, 0.7, 0.9)[-len(shape):], strict=True))
+    r2 = sum((g / a) ** 2 for g, a in zip(grids, (0.9, 0.7, 0.9)[-len(shape) :], strict=True))
     hu = np.full(shape, -1000.0, np.float32)
     hu[r2 < 1.0] = 40.0
     hu[(r2 > 0.9) & (r2 < 1.0)] = 700.0
@@ -72,8 +72,9 @@ def naive_redraw(planes, masks, center, width) -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(planes), figsize=(5.12 * len(planes), 5.12), dpi=100,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(planes), figsize=(5.12 * len(planes), 5.12), dpi=100, squeeze=False
+    )
     for ax, plane, mask in zip(axes[0], planes, masks, strict=True):
         ax.imshow(plane, cmap="gray", vmin=center - width / 2, vmax=center + width / 2)
         ax.imshow(np.ma.masked_where(~mask, mask), cmap="autumn", alpha=0.4)
@@ -95,8 +96,7 @@ def run(repeat: int = 30) -> list[dict]:
     viewer = SliceViewer(img, window="soft_tissue", overlays=mask, units="HU")
     fast = _median_ms(lambda w: setattr(viewer.controls.width, "value", float(w)), widths)
     naive = _median_ms(lambda w: naive_redraw([img], [mask], 40.0, float(w)), widths[:10])
-    rows.append({"scenario": "512×512 slice, window change", "medlab_ms": fast,
-                 "naive_ms": naive})
+    rows.append({"scenario": "512×512 slice, window change", "medlab_ms": fast, "naive_ms": naive})
 
     # 2. 256³ volume: slice slider
     vol, lesion = phantom((256, 256, 256))
@@ -107,38 +107,57 @@ def run(repeat: int = 30) -> list[dict]:
     rows.append({"scenario": "256³ volume, slice change", "medlab_ms": fast, "naive_ms": naive})
 
     # 3. 256³ volume, three linked planes: axial cursor
-    vv = VolumeViewer(vol, lesion.astype(np.uint8), window="soft_tissue", units="HU",
-                      mode="planes")
+    vv = VolumeViewer(vol, lesion.astype(np.uint8), window="soft_tissue", units="HU", mode="planes")
     fast = _median_ms(lambda i: setattr(vv.z_slider, "value", int(i)), idx)
     y, x = vv.y_slider.value, vv.x_slider.value
     naive = _median_ms(
-        lambda i: naive_redraw([vol[i], vol[:, y, :], vol[:, :, x]],
-                               [lesion[i], lesion[:, y, :], lesion[:, :, x]], 40.0, 400.0),
+        lambda i: naive_redraw(
+            [vol[i], vol[:, y, :], vol[:, :, x]],
+            [lesion[i], lesion[:, y, :], lesion[:, :, x]],
+            40.0,
+            400.0,
+        ),
         idx[:10],
     )
-    rows.append({"scenario": "256³ volume, 3 planes, cursor change", "medlab_ms": fast,
-                 "naive_ms": naive})
+    rows.append(
+        {"scenario": "256³ volume, 3 planes, cursor change", "medlab_ms": fast, "naive_ms": naive}
+    )
 
     # 3b. the same with the offline 3D view open: planes + the 3D crosshair message
     t0 = time.perf_counter()
-    vv3d = VolumeViewer(vol, lesion.astype(np.uint8), window="soft_tissue", units="HU",
-                        mode="3d")
+    vv3d = VolumeViewer(vol, lesion.astype(np.uint8), window="soft_tissue", units="HU", mode="3d")
     build = (time.perf_counter() - t0) * 1000
-    rows.append({"scenario": "256³ volume, 3D view built (NIfTI + mesh)", "medlab_ms": build,
-                 "naive_ms": None})
+    rows.append(
+        {
+            "scenario": "256³ volume, 3D view built (NIfTI + mesh)",
+            "medlab_ms": build,
+            "naive_ms": None,
+        }
+    )
     fast = _median_ms(lambda i: setattr(vv3d.z_slider, "value", int(i)), idx)
-    rows.append({"scenario": "256³ volume, 3 planes + 3D, cursor change", "medlab_ms": fast,
-                 "naive_ms": None})
+    rows.append(
+        {
+            "scenario": "256³ volume, 3 planes + 3D, cursor change",
+            "medlab_ms": fast,
+            "naive_ms": None,
+        }
+    )
 
     # 4. ROC operating point (a plot widget; matplotlib, blitted)
     rng = np.random.default_rng(0)
     y_true = rng.integers(0, 2, 1000)
     scores = np.clip(0.3 * y_true + rng.normal(0.35, 0.2, 1000), 0, 1)
     te = ThresholdExplorer(y_true, scores)
-    fast = _median_ms(lambda t: setattr(te.threshold_slider, "value", float(t)),
-                      np.linspace(0.1, 0.9, repeat))
-    rows.append({"scenario": "ROC threshold change (ThresholdExplorer)", "medlab_ms": fast,
-                 "naive_ms": None})
+    fast = _median_ms(
+        lambda t: setattr(te.threshold_slider, "value", float(t)), np.linspace(0.1, 0.9, repeat)
+    )
+    rows.append(
+        {
+            "scenario": "ROC threshold change (ThresholdExplorer)",
+            "medlab_ms": fast,
+            "naive_ms": None,
+        }
+    )
     for r in rows:
         r["speedup"] = r["naive_ms"] / r["medlab_ms"] if r["naive_ms"] else None
     return rows
@@ -151,19 +170,29 @@ def browser_rows(run_browser: bool) -> list[dict]:
     """The 3D view's timings in headless Chromium (runs the browser test when asked)."""
     if run_browser:
         root = Path(__file__).resolve().parents[2]
-        subprocess.run(["bash", "tests/browser/run.sh", "widgets", "-g", "3D view"],
-                       cwd=root, check=True)
+        subprocess.run(
+            ["bash", "tests/browser/run.sh", "widgets", "-g", "3D view"], cwd=root, check=True
+        )
     found = ARTIFACTS / "widget-3d-timings.json"
     if not found.exists():
         return []
     t = json.loads(found.read_text())
     return [
-        {"scenario": "real CT 3D view: first draw (browser)", "medlab_ms": t["3d_first_draw_ms"],
-         "naive_ms": None},
-        {"scenario": "real CT 3D: click in a plane → 3D frame", "medlab_ms":
-         t["click_to_3d_frame_ms"], "naive_ms": None},
-        {"scenario": "real CT 3D: rotate (slider) → 3D frame", "medlab_ms":
-         t["rotate_to_frame_ms"], "naive_ms": None},
+        {
+            "scenario": "real CT 3D view: first draw (browser)",
+            "medlab_ms": t["3d_first_draw_ms"],
+            "naive_ms": None,
+        },
+        {
+            "scenario": "real CT 3D: click in a plane → 3D frame",
+            "medlab_ms": t["click_to_3d_frame_ms"],
+            "naive_ms": None,
+        },
+        {
+            "scenario": "real CT 3D: rotate (slider) → 3D frame",
+            "medlab_ms": t["rotate_to_frame_ms"],
+            "naive_ms": None,
+        },
     ]
 
 
@@ -189,13 +218,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30, help="control changes per scenario")
     parser.add_argument("--json", help="also write the results to this file")
-    parser.add_argument("--browser", action="store_true",
-                        help="also render the 3D view in headless Chromium (tests/browser)")
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="also render the 3D view in headless Chromium (tests/browser)",
+    )
     args = parser.parse_args(argv)
     rows = run(args.repeat)
     rows += browser_rows(args.browser)
-    print(f"medians over {args.repeat} changes (naive redraw: 10) · {_cpu()} · "
-          f"Python {platform.python_version()}")
+    print(
+        f"medians over {args.repeat} changes (naive redraw: 10) · {_cpu()} · "
+        f"Python {platform.python_version()}"
+    )
     print(table(rows))
     if args.json:
         with open(args.json, "w") as fh:

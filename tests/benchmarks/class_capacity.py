@@ -100,9 +100,13 @@ class Memory:
                 key, _, value = line.partition(":")
                 if key in {"RssAnon", "RssFile", "RssShmem"}:
                     status[key] = int(value.split()[0]) * 1024
-        return cls(rss=info.rss, uss=info.uss, pss=info.pss,
-                   anon=status.get("RssAnon", 0) + status.get("RssShmem", 0),
-                   file=status.get("RssFile", 0))
+        return cls(
+            rss=info.rss,
+            uss=info.uss,
+            pss=info.pss,
+            anon=status.get("RssAnon", 0) + status.get("RssShmem", 0),
+            file=status.get("RssFile", 0),
+        )
 
     def peak(self, other: Memory) -> Memory:
         return Memory(*(max(a, b) for a, b in zip(astuple(self), astuple(other), strict=True)))
@@ -173,15 +177,23 @@ def run_lesson(path: Path, fast: bool, env: dict[str, str], committed: bool = Tr
     from nbclient import NotebookClient
 
     if committed:
-        text = subprocess.run(["git", "show", f"HEAD:{path.relative_to(ROOT).as_posix()}"],
-                              cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        text = subprocess.run(
+            ["git", "show", f"HEAD:{path.relative_to(ROOT).as_posix()}"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     else:
         text = path.read_text(encoding="utf-8")
     nb = nbformat.reads(text, as_version=4)
     old = dict(os.environ)
     os.environ.update(env, MEDLAB_FAST="1" if fast else "0")
     client = NotebookClient(
-        nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", store_widget_state=False,
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        store_widget_state=False,
         resources={"metadata": {"path": str(path.parent)}},
         extra_arguments=["--IPKernelApp.capture_fd_output=False"],
     )
@@ -200,9 +212,14 @@ def run_lesson(path: Path, fast: bool, env: dict[str, str], committed: bool = Tr
                     continue
                 cpu0, wall0 = _cpu_seconds(kernel), time.perf_counter()
                 client.execute_cell(cell, index)
-                cells.append(CellCost(index, cell.source.strip().splitlines()[0][:60],
-                                      round(time.perf_counter() - wall0, 2),
-                                      round(_cpu_seconds(kernel) - cpu0, 2)))
+                cells.append(
+                    CellCost(
+                        index,
+                        cell.source.strip().splitlines()[0][:60],
+                        round(time.perf_counter() - wall0, 2),
+                        round(_cpu_seconds(kernel) - cpu0, 2),
+                    )
+                )
                 if after_imports is None:
                     after_imports = Memory.of(kernel)
             wall = time.perf_counter() - begin
@@ -215,18 +232,28 @@ def run_lesson(path: Path, fast: bool, env: dict[str, str], committed: bool = Tr
     training = max(cells, key=lambda c: c.cpu_s)
     text = json.dumps([c.get("outputs", []) for c in nb.cells])
     # Every printed result on data says real or SYNTHETIC (MNI152: REAL-DATA-DERIVED).
-    kinds = {"real": re.search(r"\breal\b|REAL-DATA", text, re.IGNORECASE),
-             "SYNTHETIC": "SYNTHETIC" in text}
+    kinds = {
+        "real": re.search(r"\breal\b|REAL-DATA", text, re.IGNORECASE),
+        "SYNTHETIC": "SYNTHETIC" in text,
+    }
     data = " and ".join(kind for kind, found in kinds.items() if found) or "no"
     return LessonCost(
-        lesson=path.stem, mode="fast" if fast else "full",
+        lesson=path.stem,
+        mode="fast" if fast else "full",
         minutes=int(nb.metadata.get("medlab", {}).get("minutes", 0)),
-        wall_s=round(wall, 1), cpu_s=round(cpu, 1),
-        kernel_started=started.mib(), after_imports=(after_imports or started).mib(),
-        peak=peak.mib(), at_end=at_end.mib(),
-        training={**asdict(training),
-                  "cores": round(training.cpu_s / training.wall_s, 2) if training.wall_s else 0},
-        data=data, load_before=round(load_before, 2), load_after=round(os.getloadavg()[0], 2),
+        wall_s=round(wall, 1),
+        cpu_s=round(cpu, 1),
+        kernel_started=started.mib(),
+        after_imports=(after_imports or started).mib(),
+        peak=peak.mib(),
+        at_end=at_end.mib(),
+        training={
+            **asdict(training),
+            "cores": round(training.cpu_s / training.wall_s, 2) if training.wall_s else 0,
+        },
+        data=data,
+        load_before=round(load_before, 2),
+        load_after=round(os.getloadavg()[0], 2),
         cells=[asdict(c) for c in cells],
     )
 
@@ -240,8 +267,9 @@ def _free_port() -> int:
 
 def _call(url: str, method: str = "GET", body: dict | None = None) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else (b"" if method != "GET" else None)
-    request = urllib.request.Request(url, method=method, data=data,
-                                     headers={"Authorization": "token capacity"})
+    request = urllib.request.Request(
+        url, method=method, data=data, headers={"Authorization": "token capacity"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             text = response.read()
@@ -268,15 +296,29 @@ def measure_server(tmp: Path) -> dict:
     root = tmp / "server_root"
     root.mkdir()
     port = _free_port()
-    env = {**os.environ, "MEDLAB_PROGRESS_DIR": str(tmp / "server_progress"),
-           "JUPYTER_CONFIG_DIR": str(tmp / "jupyter_config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter_runtime")}
+    env = {
+        **os.environ,
+        "MEDLAB_PROGRESS_DIR": str(tmp / "server_progress"),
+        "JUPYTER_CONFIG_DIR": str(tmp / "jupyter_config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter_runtime"),
+    }
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}",
-         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-         "--ServerApp.open_browser=False", "--IdentityProvider.token=capacity",
-         "--ServerApp.allow_root=True"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            f"--ServerApp.root_dir={root}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            "--ServerApp.open_browser=False",
+            "--IdentityProvider.token=capacity",
+            "--ServerApp.allow_root=True",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -291,12 +333,23 @@ def measure_server(tmp: Path) -> dict:
             time.sleep(0.3)
         process = psutil.Process(server.pid)
         idle = Memory.of(process)
-        codes = [_get(f"{base}/lab"), _get(f"{base}/medlab/api/catalog"),
-                 _get(f"{base}/medlab/api/lessons/00_welcome/open", "POST"),
-                 _get(f"{base}/api/contents/00_welcome.ipynb"), _get(f"{base}/api/kernelspecs")]
-        status, session = _call(f"{base}/api/sessions", "POST", {
-            "path": "00_welcome.ipynb", "type": "notebook", "name": "",
-            "kernel": {"name": "python3"}})
+        codes = [
+            _get(f"{base}/lab"),
+            _get(f"{base}/medlab/api/catalog"),
+            _get(f"{base}/medlab/api/lessons/00_welcome/open", "POST"),
+            _get(f"{base}/api/contents/00_welcome.ipynb"),
+            _get(f"{base}/api/kernelspecs"),
+        ]
+        status, session = _call(
+            f"{base}/api/sessions",
+            "POST",
+            {
+                "path": "00_welcome.ipynb",
+                "type": "notebook",
+                "name": "",
+                "kernel": {"name": "python3"},
+            },
+        )
         codes.append(status)
         if codes != [200, 200, 200, 200, 200, 201]:
             raise RuntimeError(f"the Jupyter server answered {codes}")
@@ -334,28 +387,36 @@ def capacity(server: dict, lessons: list[LessonCost]) -> dict:
             "own_mib": round(own),
             "learners_by_memory": math.floor((for_learners - shared) / own),
             "learners_if_nothing_shared": math.floor(for_learners / everything),
-            "training_cpu_s": cpu, "training_wall_s_alone": alone,
+            "training_cpu_s": cpu,
+            "training_wall_s_alone": alone,
             "training_cores": lesson.training["cores"],
             # k trainings at once share the cores: each takes about max(alone, k * cpu / cores).
-            "trainings_at_once_within_limit":
-                math.floor(ACCEPTABLE_TRAINING_S * SERVER_CORES / cpu) if cpu else None,
-            "wait_s_if_at_once": {k: round(max(alone, k * cpu / SERVER_CORES))
-                                  for k in (10, 20, 30)},
-            "lesson_cpu_s": lesson.cpu_s, "lesson_minutes": lesson.minutes,
-            "mean_cores_per_learner":
-                round(lesson.cpu_s / (lesson.minutes * 60), 4) if lesson.minutes else None,
+            "trainings_at_once_within_limit": math.floor(ACCEPTABLE_TRAINING_S * SERVER_CORES / cpu)
+            if cpu
+            else None,
+            "wait_s_if_at_once": {
+                k: round(max(alone, k * cpu / SERVER_CORES)) for k in (10, 20, 30)
+            },
+            "lesson_cpu_s": lesson.cpu_s,
+            "lesson_minutes": lesson.minutes,
+            "mean_cores_per_learner": round(lesson.cpu_s / (lesson.minutes * 60), 4)
+            if lesson.minutes
+            else None,
         }
     fast = {name: row for name, row in rows.items() if name.endswith(" fast")}
     limiting = min(fast, key=lambda name: fast[name]["learners_by_memory"]) if fast else None
     return {
         "assumptions": {
-            "server_memory_gib": SERVER_MEMORY / GIB, "cores": SERVER_CORES,
-            "system_reserve_gib": SYSTEM_RESERVE / GIB, "hub_and_proxy_mib": HUB_AND_PROXY / MIB,
+            "server_memory_gib": SERVER_MEMORY / GIB,
+            "cores": SERVER_CORES,
+            "system_reserve_gib": SYSTEM_RESERVE / GIB,
+            "hub_and_proxy_mib": HUB_AND_PROXY / MIB,
             "hub_server_extra_mib": HUB_SERVER_EXTRA / MIB,
             "acceptable_training_s": ACCEPTABLE_TRAINING_S,
             "one_running_kernel_per_learner": True,
         },
-        "server_own_mib": round(server_own), "shared_once_mib": shared,
+        "server_own_mib": round(server_own),
+        "shared_once_mib": shared,
         "lessons": rows,
         "class_size_fast_mode": fast[limiting]["learners_by_memory"] if limiting else None,
         "limited_by": limiting,
@@ -365,27 +426,38 @@ def capacity(server: dict, lessons: list[LessonCost]) -> dict:
 def report(result: dict) -> None:
     """Print the capacity table."""
     c = result["capacity"]
-    print(f"\nper learner: server {c['server_own_mib']} MiB of its own + the kernel's; "
-          f"libraries {c['shared_once_mib']} MiB, resident once for the class")
-    print(f"{'lesson':<28} {'own MiB':>8} {'learners':>8} {'(no sharing)':>12} "
-          f"{'training':>16} {'10/20/30 at once wait':>22}")
+    print(
+        f"\nper learner: server {c['server_own_mib']} MiB of its own + the kernel's; "
+        f"libraries {c['shared_once_mib']} MiB, resident once for the class"
+    )
+    print(
+        f"{'lesson':<28} {'own MiB':>8} {'learners':>8} {'(no sharing)':>12} "
+        f"{'training':>16} {'10/20/30 at once wait':>22}"
+    )
     for name, row in c["lessons"].items():
         waits = "/".join(str(v) for v in row["wait_s_if_at_once"].values())
-        print(f"{name:<28} {row['own_mib']:>8} {row['learners_by_memory']:>8} "
-              f"{row['learners_if_nothing_shared']:>12} "
-              f"{row['training_cpu_s']:>6.0f} CPU-s/{row['training_wall_s_alone']:>4.0f} s "
-              f"{waits:>20} s")
-    print(f"class size in fast mode, by memory: {c['class_size_fast_mode']} "
-          f"(limited by {c['limited_by']})")
+        print(
+            f"{name:<28} {row['own_mib']:>8} {row['learners_by_memory']:>8} "
+            f"{row['learners_if_nothing_shared']:>12} "
+            f"{row['training_cpu_s']:>6.0f} CPU-s/{row['training_wall_s_alone']:>4.0f} s "
+            f"{waits:>20} s"
+        )
+    print(
+        f"class size in fast mode, by memory: {c['class_size_fast_mode']} "
+        f"(limited by {c['limited_by']})"
+    )
 
 
 def _print_lesson(cost: LessonCost) -> None:
     t = cost.training
-    print(f"{cost.lesson:<30} {cost.mode:>4} {cost.wall_s:6.0f} s wall {cost.cpu_s:6.0f} CPU-s | "
-          f"kernel RSS start {cost.kernel_started['rss']:5d}, peak {cost.peak['rss']:5d}, "
-          f"end {cost.at_end['rss']:5d}, anon peak {cost.peak['anon']:5d} MiB | training: cell {t['index']} {t['cpu_s']:.0f} CPU-s "
-          f"in {t['wall_s']:.0f} s ({t['cores']:.2f} cores) | {cost.data} data | "
-          f"load {cost.load_before:.1f}->{cost.load_after:.1f}", flush=True)
+    print(
+        f"{cost.lesson:<30} {cost.mode:>4} {cost.wall_s:6.0f} s wall {cost.cpu_s:6.0f} CPU-s | "
+        f"kernel RSS start {cost.kernel_started['rss']:5d}, peak {cost.peak['rss']:5d}, "
+        f"end {cost.at_end['rss']:5d}, anon peak {cost.peak['anon']:5d} MiB | training: cell {t['index']} {t['cpu_s']:.0f} CPU-s "
+        f"in {t['wall_s']:.0f} s ({t['cores']:.2f} cores) | {cost.data} data | "
+        f"load {cost.load_before:.1f}->{cost.load_after:.1f}",
+        flush=True,
+    )
 
 
 def recompute(files: list[Path], out: Path) -> int:
@@ -407,16 +479,31 @@ def recompute(files: list[Path], out: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--lessons", nargs="+", default=list(DEFAULT_LESSONS),
-                        help="lesson number prefixes (default: %(default)s)")
+    parser.add_argument(
+        "--lessons",
+        nargs="+",
+        default=list(DEFAULT_LESSONS),
+        help="lesson number prefixes (default: %(default)s)",
+    )
     parser.add_argument("--full", action="store_true", help="full mode too (slow)")
-    parser.add_argument("--out", default="class_capacity.json",
-                        help="JSON file name in tests/artifacts (default: %(default)s)")
-    parser.add_argument("--on-disk", action="store_true",
-                        help="run the lessons as they are on disk, not as committed")
-    parser.add_argument("--recompute", nargs="+", metavar="JSON", type=Path,
-                        help="only recompute the capacity from these files' measurements "
-                             "(later files replace a lesson and mode of earlier ones)")
+    parser.add_argument(
+        "--out",
+        default="class_capacity.json",
+        help="JSON file name in tests/artifacts (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--on-disk",
+        action="store_true",
+        help="run the lessons as they are on disk, not as committed",
+    )
+    parser.add_argument(
+        "--recompute",
+        nargs="+",
+        metavar="JSON",
+        type=Path,
+        help="only recompute the capacity from these files' measurements "
+        "(later files replace a lesson and mode of earlier ones)",
+    )
     args = parser.parse_args(argv)
     if args.recompute:
         return recompute(args.recompute, ARTIFACTS / args.out)
@@ -427,10 +514,14 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{prefix!r} matches {[m.name for m in matches]}")
         paths.append(matches[0])
     modes = [True, False] if args.full else [True]
-    result: dict = {"machine": {"cpus": os.cpu_count(), "memory_gib":
-                                round(psutil.virtual_memory().total / GIB, 1),
-                                "processor": platform.processor() or platform.machine(),
-                                "load_at_start": round(os.getloadavg()[0], 2)}}
+    result: dict = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_gib": round(psutil.virtual_memory().total / GIB, 1),
+            "processor": platform.processor() or platform.machine(),
+            "load_at_start": round(os.getloadavg()[0], 2),
+        }
+    }
     with tempfile.TemporaryDirectory(prefix="medlab-capacity-") as name:
         tmp = Path(name)
         result["server"] = measure_server(tmp)
@@ -445,8 +536,10 @@ def main(argv: list[str] | None = None) -> int:
                     with cpu_lock():
                         cost = run_lesson(path, fast, env, committed=not args.on_disk)
                 except Exception as exc:  # one broken lesson must not lose the others
-                    failed.append(f"{path.stem} ({'fast' if fast else 'full'}): "
-                                  f"{type(exc).__name__}: {str(exc)[-300:]}")
+                    failed.append(
+                        f"{path.stem} ({'fast' if fast else 'full'}): "
+                        f"{type(exc).__name__}: {str(exc)[-300:]}"
+                    )
                     print(f"{path.stem}: FAILED, {failed[-1]}", flush=True)
                     continue
                 _print_lesson(cost)

@@ -94,11 +94,21 @@ def _mutate(rng: random.Random, valid: bytes) -> bytes:
     if kind == "huge":
         return b" " * (4 * 1024 * 1024 + rng.randint(1, 1000)) + valid
     if kind == "shape":
-        return json.dumps(rng.choice((
-            None, [], "text", 1.5, {"version": rng.choice((0, 2, "1", True, None))},
-            {"passed": ["00.a"]}, {"passed": {"00.a": rng.choice((1, None, [], "t" * 100))}},
-            {"passed": {"bad id": "t", "00.a": "t"}}, {"passed": {}, "other": 1},
-        ))).encode()
+        return json.dumps(
+            rng.choice(
+                (
+                    None,
+                    [],
+                    "text",
+                    1.5,
+                    {"version": rng.choice((0, 2, "1", True, None))},
+                    {"passed": ["00.a"]},
+                    {"passed": {"00.a": rng.choice((1, None, [], "t" * 100))}},
+                    {"passed": {"bad id": "t", "00.a": "t"}},
+                    {"passed": {}, "other": 1},
+                )
+            )
+        ).encode()
     data = bytearray(valid)
     for _ in range(rng.randint(1, 6)):
         i = rng.randrange(len(data) or 1)
@@ -106,7 +116,7 @@ def _mutate(rng: random.Random, valid: bytes) -> bytes:
         if op == "flip" and data:
             data[i] ^= 1 << rng.randrange(8)
         elif op == "cut":
-            del data[i:i + rng.randint(1, 30)]
+            del data[i : i + rng.randint(1, 30)]
         elif op == "insert":
             data[i:i] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 12)))
         else:
@@ -116,8 +126,9 @@ def _mutate(rng: random.Random, valid: bytes) -> bytes:
 
 def fuzz(cases: int, workdir: Path) -> dict:
     rng = random.Random(13)
-    valid = json.dumps({"version": 1, "passed": {f"0{i}.ex": "2026-11-30T10:00:00Z"
-                                                  for i in range(8)}}, indent=1).encode()
+    valid = json.dumps(
+        {"version": 1, "passed": {f"0{i}.ex": "2026-11-30T10:00:00Z" for i in range(8)}}, indent=1
+    ).encode()
     outcomes = {"valid": 0, "damaged, kept aside": 0}
     failures = []
     started = time.perf_counter()
@@ -146,23 +157,34 @@ def fuzz(cases: int, workdir: Path) -> dict:
         for path in folder.iterdir():
             if path.is_file():
                 path.unlink()
-    return {"cases": cases, "outcomes": outcomes, "failures": failures,
-            "seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "cases": cases,
+        "outcomes": outcomes,
+        "failures": failures,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 # -- concurrency --------------------------------------------------------------------------
 def concurrency(processes: int, each: int, workdir: Path) -> dict:
     folder = workdir / f"concurrent{processes}"
     started = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-c", RECORD_MANY, str(folder), str(w), str(each)])
-             for w in range(processes)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", RECORD_MANY, str(folder), str(w), str(each)])
+        for w in range(processes)
+    ]
     codes = [p.wait(600) for p in procs]
     seconds = time.perf_counter() - started
     passed = ProgressStore(folder).passed()
     expected = {f"{w:02d}.ex_{i}" for w in range(processes) for i in range(each)}
-    return {"processes": processes, "writes": processes * each, "recorded": len(passed),
-            "lost": len(expected - set(passed)), "exit_codes_ok": codes == [0] * processes,
-            "seconds": round(seconds, 2)}
+    return {
+        "processes": processes,
+        "writes": processes * each,
+        "recorded": len(passed),
+        "lost": len(expected - set(passed)),
+        "exit_codes_ok": codes == [0] * processes,
+        "seconds": round(seconds, 2),
+    }
 
 
 # -- kill -9 ------------------------------------------------------------------------------
@@ -188,8 +210,9 @@ def kill_progress(rounds: int, workdir: Path) -> dict:
     acknowledged: set[str] = set()
     start, left_behind, problems = 0, 0, []
     for round_ in range(rounds):
-        numbers = _kill_at_random([sys.executable, "-c", RECORD_FOREVER, str(folder),
-                                   str(start)], rng, 0.4)
+        numbers = _kill_at_random(
+            [sys.executable, "-c", RECORD_FOREVER, str(folder), str(start)], rng, 0.4
+        )
         acknowledged |= {f"00.ex_{n}" for n in numbers}
         start = (max(numbers) if numbers else start) + 2
         state = ProgressStore(folder).read()
@@ -203,8 +226,12 @@ def kill_progress(rounds: int, workdir: Path) -> dict:
     ProgressStore(folder).record_pass("01.next_start")
     if _temporaries(folder):
         problems.append("a temporary file survived the last start")
-    return {"rounds": rounds, "passes_acknowledged": len(acknowledged),
-            "rounds_leaving_a_temporary": left_behind, "problems": problems}
+    return {
+        "rounds": rounds,
+        "passes_acknowledged": len(acknowledged),
+        "rounds_leaving_a_temporary": left_behind,
+        "problems": problems,
+    }
 
 
 def private_lessons(workdir: Path) -> Path:
@@ -229,9 +256,20 @@ def kill_reset(rounds: int, workdir: Path, lessons: Path) -> dict:
     start, left_behind, acknowledged, problems = 0, 0, 0, []
     backups: set[str] = set()
     for round_ in range(rounds):
-        numbers = _kill_at_random([sys.executable, "-c", EDIT_AND_RESET_FOREVER, str(root),
-                                   str(lessons), lesson.name, str(start), lesson.stem],
-                                  rng, 0.6)
+        numbers = _kill_at_random(
+            [
+                sys.executable,
+                "-c",
+                EDIT_AND_RESET_FOREVER,
+                str(root),
+                str(lessons),
+                lesson.name,
+                str(start),
+                lesson.stem,
+            ],
+            rng,
+            0.6,
+        )
         acknowledged += len(numbers)
         edits = [f"edit {n}" for n in numbers]
         unacknowledged = f"edit {(max(numbers) if numbers else start - 1) + 1}"
@@ -255,8 +293,12 @@ def kill_reset(rounds: int, workdir: Path, lessons: Path) -> dict:
     if _temporaries(root):
         problems.append("a temporary file survived the last start")
     json.loads((root / ".medlab" / "manifest.json").read_text())
-    return {"rounds": rounds, "edits_acknowledged": acknowledged,
-            "rounds_leaving_a_temporary": left_behind, "problems": problems}
+    return {
+        "rounds": rounds,
+        "edits_acknowledged": acknowledged,
+        "rounds_leaving_a_temporary": left_behind,
+        "problems": problems,
+    }
 
 
 # -- lock held ----------------------------------------------------------------------------
@@ -267,8 +309,12 @@ def _free_port() -> int:
 
 
 def _request(url: str, method: str = "GET") -> tuple[int, float, dict]:
-    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None,
-                                     headers={"Authorization": "token reliability"})
+    request = urllib.request.Request(
+        url,
+        method=method,
+        data=b"" if method == "POST" else None,
+        headers={"Authorization": "token reliability"},
+    )
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
@@ -283,14 +329,29 @@ def lock_held(workdir: Path, samples: int, lessons: Path) -> dict:
     Workspace(root, lessons).sync()
     ProgressStore(progress).record_pass("00.hounsfield")
     port = _free_port()
-    env = {**os.environ, "MEDLAB_PROGRESS_DIR": str(progress), "MEDLAB_LESSONS_DIR": str(lessons),
-           "JUPYTER_CONFIG_DIR": str(workdir / "jupyter_config")}
+    env = {
+        **os.environ,
+        "MEDLAB_PROGRESS_DIR": str(progress),
+        "MEDLAB_LESSONS_DIR": str(lessons),
+        "JUPYTER_CONFIG_DIR": str(workdir / "jupyter_config"),
+    }
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", f"--ServerApp.root_dir={root}",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", "--ServerApp.open_browser=False",
-         "--IdentityProvider.token=reliability", "--ServerApp.allow_root=True",
-         "--ServerApp.jpserver_extensions={'medlab.server': True}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            f"--ServerApp.root_dir={root}",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            "--ServerApp.open_browser=False",
+            "--IdentityProvider.token=reliability",
+            "--ServerApp.allow_root=True",
+            "--ServerApp.jpserver_extensions={'medlab.server': True}",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     holder = None
     try:
@@ -305,23 +366,37 @@ def lock_held(workdir: Path, samples: int, lessons: Path) -> dict:
                 time.sleep(0.2)
         idle = [_request(f"{base}/api/status")[1] for _ in range(samples)]
         holder = subprocess.Popen(
-            [sys.executable, "-c", HOLD_LOCKS, str(progress / "progress.lock"),
-             str(root / ".medlab" / "workspace.lock")], stdout=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-c",
+                HOLD_LOCKS,
+                str(progress / "progress.lock"),
+                str(root / ".medlab" / "workspace.lock"),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert holder.stdout.readline().strip() == "locked"
         lesson = next(p.stem for p in sorted(lessons.glob("[0-9][0-9]_*.ipynb")))
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            resets = [pool.submit(_request, f"{base}/medlab/api/lessons/{lesson}/reset", "POST")
-                      for _ in range(2)]
+            resets = [
+                pool.submit(_request, f"{base}/medlab/api/lessons/{lesson}/reset", "POST")
+                for _ in range(2)
+            ]
             time.sleep(0.2)  # the resets now wait for the workspace lock
             held = [_request(f"{base}/api/status")[1] for _ in range(samples)]
             catalog = [_request(f"{base}/medlab/api/catalog") for _ in range(5)]
             progress_reads = [_request(f"{base}/medlab/api/progress") for _ in range(5)]
             reset_results = [r.result() for r in resets]
         return {
-            "status_idle_ms": {"median": round(statistics.median(idle) * 1000, 1),
-                               "max": round(max(idle) * 1000, 1)},
-            "status_with_locks_held_ms": {"median": round(statistics.median(held) * 1000, 1),
-                                          "max": round(max(held) * 1000, 1)},
+            "status_idle_ms": {
+                "median": round(statistics.median(idle) * 1000, 1),
+                "max": round(max(idle) * 1000, 1),
+            },
+            "status_with_locks_held_ms": {
+                "median": round(statistics.median(held) * 1000, 1),
+                "max": round(max(held) * 1000, 1),
+            },
             "catalog_with_locks_held_ms": round(max(c[1] for c in catalog) * 1000, 1),
             "catalog_codes": sorted({c[0] for c in catalog}),
             "progress_with_locks_held_ms": round(max(p[1] for p in progress_reads) * 1000, 1),
@@ -346,8 +421,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer cases and rounds")
     args = parser.parse_args(argv)
     n_fuzz, n_kill, each, samples = (300, 10, 20, 10) if args.quick else (3000, 100, 100, 50)
-    results: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                                f"Python {platform.python_version()}"}
+    results: dict = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    }
     with tempfile.TemporaryDirectory(prefix="medlab-reliability-") as tmp:
         work = Path(tmp)
         lessons = private_lessons(work)
@@ -360,25 +437,46 @@ def main(argv: list[str] | None = None) -> int:
 
     f, lk = results["fuzz"], results["lock_held"]
     rows = [
-        ("fuzz: damaged progress files", f"{f['cases']} cases ({f['outcomes']}), "
-         f"{len(f['failures'])} failures"),
-        *[(f"concurrency: {c['processes']} processes", f"{c['writes']} passes, {c['lost']} lost, "
-           f"{c['seconds']} s") for c in results["concurrency"]],
-        ("kill -9 of record_pass", f"{results['kill_progress']['rounds']} rounds, "
-         f"{results['kill_progress']['passes_acknowledged']} passes acknowledged, "
-         f"{results['kill_progress']['rounds_leaving_a_temporary']} rounds left a temporary, "
-         f"{len(results['kill_progress']['problems'])} problems"),
-        ("kill -9 of edit + reset", f"{results['kill_reset']['rounds']} rounds, "
-         f"{results['kill_reset']['edits_acknowledged']} edits acknowledged, "
-         f"{results['kill_reset']['rounds_leaving_a_temporary']} rounds left a temporary, "
-         f"{len(results['kill_reset']['problems'])} problems"),
-        ("/api/status, idle", f"median {lk['status_idle_ms']['median']} ms, "
-         f"max {lk['status_idle_ms']['max']} ms"),
-        ("/api/status, locks held", f"median {lk['status_with_locks_held_ms']['median']} ms, "
-         f"max {lk['status_with_locks_held_ms']['max']} ms"),
-        ("catalog / progress, locks held", f"max {lk['catalog_with_locks_held_ms']} / "
-         f"{lk['progress_with_locks_held_ms']} ms ({lk['catalog_codes']}, "
-         f"{lk['progress_codes']})"),
+        (
+            "fuzz: damaged progress files",
+            f"{f['cases']} cases ({f['outcomes']}), {len(f['failures'])} failures",
+        ),
+        *[
+            (
+                f"concurrency: {c['processes']} processes",
+                f"{c['writes']} passes, {c['lost']} lost, {c['seconds']} s",
+            )
+            for c in results["concurrency"]
+        ],
+        (
+            "kill -9 of record_pass",
+            f"{results['kill_progress']['rounds']} rounds, "
+            f"{results['kill_progress']['passes_acknowledged']} passes acknowledged, "
+            f"{results['kill_progress']['rounds_leaving_a_temporary']} rounds left a temporary, "
+            f"{len(results['kill_progress']['problems'])} problems",
+        ),
+        (
+            "kill -9 of edit + reset",
+            f"{results['kill_reset']['rounds']} rounds, "
+            f"{results['kill_reset']['edits_acknowledged']} edits acknowledged, "
+            f"{results['kill_reset']['rounds_leaving_a_temporary']} rounds left a temporary, "
+            f"{len(results['kill_reset']['problems'])} problems",
+        ),
+        (
+            "/api/status, idle",
+            f"median {lk['status_idle_ms']['median']} ms, max {lk['status_idle_ms']['max']} ms",
+        ),
+        (
+            "/api/status, locks held",
+            f"median {lk['status_with_locks_held_ms']['median']} ms, "
+            f"max {lk['status_with_locks_held_ms']['max']} ms",
+        ),
+        (
+            "catalog / progress, locks held",
+            f"max {lk['catalog_with_locks_held_ms']} / "
+            f"{lk['progress_with_locks_held_ms']} ms ({lk['catalog_codes']}, "
+            f"{lk['progress_codes']})",
+        ),
         ("reset, lock held", f"{lk['reset_codes']} after {lk['reset_seconds']} s"),
     ]
     width = max(len(r[0]) for r in rows)
@@ -390,13 +488,16 @@ def main(argv: list[str] | None = None) -> int:
     failed = (
         f["failures"]
         or any(c["lost"] or not c["exit_codes_ok"] for c in results["concurrency"])
-        or results["kill_progress"]["problems"] or results["kill_reset"]["problems"]
+        or results["kill_progress"]["problems"]
+        or results["kill_reset"]["problems"]
         or lk["status_with_locks_held_ms"]["max"] >= 100
-        or lk["catalog_codes"] != [200] or lk["progress_codes"] != [200]
+        or lk["catalog_codes"] != [200]
+        or lk["progress_codes"] != [200]
         or set(lk["reset_codes"]) != {503}
     )
-    for problem in (f["failures"] + results["kill_progress"]["problems"]
-                    + results["kill_reset"]["problems"])[:20]:
+    for problem in (
+        f["failures"] + results["kill_progress"]["problems"] + results["kill_reset"]["problems"]
+    )[:20]:
         print("FAILED:", problem)
     return 1 if failed else 0
 

@@ -30,8 +30,13 @@ def notebook(meta: dict, cells: list) -> dict:
             "medlab": meta,
         },
         "cells": [
-            {"cell_type": kind, "id": f"cell{i}", "metadata": {}, "source": src,
-             **({"outputs": [], "execution_count": None} if kind == "code" else {})}
+            {
+                "cell_type": kind,
+                "id": f"cell{i}",
+                "metadata": {},
+                "source": src,
+                **({"outputs": [], "execution_count": None} if kind == "code" else {}),
+            }
             for i, (kind, src) in enumerate(cells)
         ],
     }
@@ -40,14 +45,25 @@ def notebook(meta: dict, cells: list) -> dict:
 def main(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     welcome = notebook(
-        {"id": "00_welcome", "number": 0, "title": "Welcome and tour", "minutes": 10,
-         "objectives": ["How checks work"],
-         "exercises": [{"id": "00.hounsfield", "title": "Raw pixels to Hounsfield units"}]},
+        {
+            "id": "00_welcome",
+            "number": 0,
+            "title": "Welcome and tour",
+            "minutes": 10,
+            "objectives": ["How checks work"],
+            "exercises": [{"id": "00.hounsfield", "title": "Raw pixels to Hounsfield units"}],
+        },
         [("markdown", "# Welcome and tour"), ("code", CELL)],
     )
     images = notebook(
-        {"id": "01_images", "number": 1, "title": "Medical images as data", "minutes": 45,
-         "objectives": ["DICOM"], "exercises": []},
+        {
+            "id": "01_images",
+            "number": 1,
+            "title": "Medical images as data",
+            "minutes": 45,
+            "objectives": ["DICOM"],
+            "exercises": [],
+        },
         [("markdown", "# Medical images as data")],
     )
     (folder / "00_welcome.ipynb").write_text(json.dumps(welcome, indent=1))

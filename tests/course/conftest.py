@@ -25,12 +25,25 @@ def write_lesson(folder: Path, stem: str, meta: dict, cells: list[tuple[str, str
     nb = {
         "nbformat": 4,
         "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                    "language": "python"}, "medlab": meta},
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "medlab": meta,
+        },
         "cells": [
-            {"cell_type": kind, "id": f"c{i}", "metadata": {}, "source": src,
-             **({"outputs": [{"output_type": "stream", "name": "stdout", "text": "old\n"}],
-                 "execution_count": 1} if kind == "code" else {})}
+            {
+                "cell_type": kind,
+                "id": f"c{i}",
+                "metadata": {},
+                "source": src,
+                **(
+                    {
+                        "outputs": [{"output_type": "stream", "name": "stdout", "text": "old\n"}],
+                        "execution_count": 1,
+                    }
+                    if kind == "code"
+                    else {}
+                ),
+            }
             for i, (kind, src) in enumerate(cells)
         ],
     }
@@ -45,16 +58,29 @@ def lessons_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "lessons"
     folder.mkdir()
     write_lesson(
-        folder, "00_welcome",
-        {"id": "00_welcome", "number": 0, "title": "Welcome and tour", "minutes": 10,
-         "objectives": ["How checks work", "How progress is saved"],
-         "exercises": [{"id": "00.hounsfield", "title": "Raw pixels to Hounsfield units"}]},
+        folder,
+        "00_welcome",
+        {
+            "id": "00_welcome",
+            "number": 0,
+            "title": "Welcome and tour",
+            "minutes": 10,
+            "objectives": ["How checks work", "How progress is saved"],
+            "exercises": [{"id": "00.hounsfield", "title": "Raw pixels to Hounsfield units"}],
+        },
         [("markdown", "# Welcome"), ("code", HOUNSFIELD_CELL), ("code", "mean_hu = hu.mean()")],
     )
     write_lesson(
-        folder, "01_images",
-        {"id": "01_images", "number": 1, "title": "Medical images as data", "minutes": 45,
-         "objectives": ["DICOM"], "exercises": []},
+        folder,
+        "01_images",
+        {
+            "id": "01_images",
+            "number": 1,
+            "title": "Medical images as data",
+            "minutes": 45,
+            "objectives": ["DICOM"],
+            "exercises": [],
+        },
         [("code", "x = 1")],
     )
     (folder / "scratch.ipynb").write_text("{}", encoding="utf-8")  # not NN_topic: ignored

@@ -24,14 +24,18 @@ def test_the_bundled_gallery_is_listed_after_every_lesson():
     assert gallery.title == "Widget gallery" and gallery.exercises == ()
     assert all(not lesson.appendix and lesson.number < 100 for lesson in lessons[:-1])
     entry = gallery.to_dict()
-    assert (entry["label"], entry["appendix"], entry["path"]) == ("A1", True,
-                                                                  "A1_widget_gallery.ipynb")
+    assert (entry["label"], entry["appendix"], entry["path"]) == (
+        "A1",
+        True,
+        "A1_widget_gallery.ipynb",
+    )
     assert lessons[0].to_dict()["label"] == "00" and not lessons[0].to_dict()["appendix"]
 
 
 def _notebook(path: Path, meta: dict) -> Path:
-    path.write_text(json.dumps({"metadata": {"medlab": meta}, "cells": [],
-                                "nbformat": 4, "nbformat_minor": 5}))
+    path.write_text(
+        json.dumps({"metadata": {"medlab": meta}, "cells": [], "nbformat": 4, "nbformat_minor": 5})
+    )
     return path
 
 
@@ -43,8 +47,14 @@ def _notebook(path: Path, meta: dict) -> Path:
     ],
 )
 def test_an_appendix_is_numbered_after_the_lessons_and_has_no_exercises(tmp_path, meta, fragment):
-    good = {"id": "A1_gallery", "number": 101, "title": "Gallery", "minutes": 5,
-            "objectives": ["x"], "exercises": []}
+    good = {
+        "id": "A1_gallery",
+        "number": 101,
+        "title": "Gallery",
+        "minutes": 5,
+        "objectives": ["x"],
+        "exercises": [],
+    }
     assert read_lesson(_notebook(tmp_path / "A1_gallery.ipynb", good)).label == "A1"
     with pytest.raises(LessonMetadataError, match=fragment):
         read_lesson(_notebook(tmp_path / "A1_gallery.ipynb", {**good, **meta}))

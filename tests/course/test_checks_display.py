@@ -49,7 +49,8 @@ def kernel_run(tmp_path_factory):
                 "result",
                 'solution("00.hounsfield")\nprint("after")',
             ],
-            tmp_path_factory.mktemp("display"), mp,
+            tmp_path_factory.mktemp("display"),
+            mp,
         )
     finally:
         mp.undo()

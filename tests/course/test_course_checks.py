@@ -124,8 +124,9 @@ def test_a_checker_that_crashes_reports_instead_of_raising(monkeypatch, ct):
         raise RuntimeError("boom")
 
     exercise = lesson00.EXERCISES[0]
-    monkeypatch.setattr(lesson00, "EXERCISES", (type(exercise)(**{**exercise.__dict__,
-                                                                   "checker": broken}),))
+    monkeypatch.setattr(
+        lesson00, "EXERCISES", (type(exercise)(**{**exercise.__dict__, "checker": broken}),)
+    )
     result = evaluate("00.hounsfield", 1)
     assert result.status == "failed"
     assert "could not be examined: RuntimeError: boom" in str(result)
@@ -146,6 +147,7 @@ def test_every_exercise_has_hints_and_a_solution():
 
 
 # -- issue 13: hardening ----------------------------------------------------------------
+
 
 @pytest.fixture
 def with_checker(monkeypatch):
@@ -300,9 +302,11 @@ def test_a_failed_check_is_recorded_with_its_feedback_and_never_the_code(ct, pro
 def test_not_attempted_and_fallback_checks_record_nothing(ct, progress_dir):
     assert check("00.hounsfield", None).status == "not attempted"
     namespace = {}
-    exec("import pydicom\nfrom pydicom.data import get_testdata_file\n"
-         "ds = pydicom.dcmread(get_testdata_file('CT_small.dcm'))\nraw = ds.pixel_array",
-         namespace)
+    exec(
+        "import pydicom\nfrom pydicom.data import get_testdata_file\n"
+        "ds = pydicom.dcmread(get_testdata_file('CT_small.dcm'))\nraw = ds.pixel_array",
+        namespace,
+    )
     fallback("00.hounsfield", namespace)
     assert check("00.hounsfield", namespace["hu"]).status == "not attempted"
     assert not (progress_dir / "progress.json").exists()

@@ -15,8 +15,11 @@ from medlab.course.learner import learner_json, make_learner_notebook, solution_
 
 
 def _code(nb):
-    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-            for c in nb["cells"] if c["cell_type"] == "code"]
+    return [
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+    ]
 
 
 def test_learner_version_replaces_regions_and_clears_their_outputs(lessons_dir):
@@ -44,8 +47,9 @@ def test_learner_notebook_runs_top_to_bottom_with_the_fallback(lessons_dir, caps
     for code in _code(learner):
         *body, last = code.rstrip("\n").split("\n")
         exec("\n".join(body), namespace)
-        results.append(eval(last, namespace) if last.startswith("check(") else
-                       exec(last, namespace))
+        results.append(
+            eval(last, namespace) if last.startswith("check(") else exec(last, namespace)
+        )
     assert "Using the reference solution" in capsys.readouterr().out
     assert results[0].status == "not attempted"
     assert namespace["mean_hu"] < 0  # later cells ran on the fallback's values
@@ -53,11 +57,20 @@ def test_learner_notebook_runs_top_to_bottom_with_the_fallback(lessons_dir, caps
 
 
 def test_indented_region_becomes_not_implemented():
-    nb = {"cells": [{"cell_type": "code", "source": (
-        "def to_hu(raw, slope, intercept):\n"
-        "    ### BEGIN SOLUTION 00.hounsfield\n"
-        "    return raw * slope + intercept\n"
-        "    ### END SOLUTION\n")}], "metadata": {}}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": (
+                    "def to_hu(raw, slope, intercept):\n"
+                    "    ### BEGIN SOLUTION 00.hounsfield\n"
+                    "    return raw * slope + intercept\n"
+                    "    ### END SOLUTION\n"
+                ),
+            }
+        ],
+        "metadata": {},
+    }
     code = _code(make_learner_notebook(nb))[0]
     assert "return raw" not in code
     namespace: dict = {}
@@ -83,8 +96,11 @@ def test_malformed_regions_are_refused(source, fragment):
 
 
 def _normalise(code: str) -> list[str]:
-    return [line.rstrip() for line in code.splitlines()
-            if line.strip() and not line.strip().startswith("#")]
+    return [
+        line.rstrip()
+        for line in code.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
 
 
 def test_fixture_region_matches_the_exercise_solution(lessons_dir):
@@ -106,14 +122,17 @@ def test_real_lessons_regions_match_their_exercise_definitions():
             )
 
 
-def test_medlab_lessons_build_learner_writes_every_lesson(lessons_dir, tmp_path, monkeypatch,
-                                                         capsys):
+def test_medlab_lessons_build_learner_writes_every_lesson(
+    lessons_dir, tmp_path, monkeypatch, capsys
+):
     from medlab import cli
 
     out = tmp_path / "learner"
     assert cli.main(["lessons", "build-learner", str(out), "--from", str(lessons_dir)]) == 0
-    assert capsys.readouterr().out.split() == [str(out / "00_welcome.ipynb"),
-                                               str(out / "01_images.ipynb")]
+    assert capsys.readouterr().out.split() == [
+        str(out / "00_welcome.ipynb"),
+        str(out / "01_images.ipynb"),
+    ]
     nb = json.loads((out / "00_welcome.ipynb").read_text())
     assert nb["metadata"]["medlab"]["variant"] == "learner"
     assert "### BEGIN SOLUTION" not in "".join(_code(nb))
@@ -122,4 +141,6 @@ def test_medlab_lessons_build_learner_writes_every_lesson(lessons_dir, tmp_path,
     monkeypatch.setenv("MEDLAB_LESSONS_DIR", str(lessons_dir))
     assert cli.main(["lessons", "build-learner", str(tmp_path / "again")]) == 0
     assert sorted(p.name for p in (tmp_path / "again").iterdir()) == [
-        "00_welcome.ipynb", "01_images.ipynb"]
+        "00_welcome.ipynb",
+        "01_images.ipynb",
+    ]

@@ -127,8 +127,9 @@ def hold_lock():
     def hold(*paths):
         for path in paths:
             path.parent.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCKS, *map(str, paths)],
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", HOLD_LOCKS, *map(str, paths)], stdout=subprocess.PIPE, text=True
+        )
         holders.append(proc)
         assert proc.stdout.readline().strip() == "locked"
         return proc
@@ -182,8 +183,9 @@ def test_every_damaged_file_is_kept_under_its_own_name(tmp_path):
 
 def test_valid_json_of_the_wrong_shape_is_kept_and_its_usable_entries_survive(tmp_path):
     store = ProgressStore(tmp_path)
-    original = json.dumps({"version": 1, "passed": {"00.a": "2026-01-01T00:00:00Z",
-                                                     "not an id": "x", "00.b": 5}})
+    original = json.dumps(
+        {"version": 1, "passed": {"00.a": "2026-01-01T00:00:00Z", "not an id": "x", "00.b": 5}}
+    )
     store.path.write_text(original)
     state = store.read()
     assert state.passed == {"00.a": "2026-01-01T00:00:00Z"}
@@ -197,15 +199,27 @@ def test_valid_json_of_the_wrong_shape_is_kept_and_its_usable_entries_survive(tm
     assert store.read().problem is None and store.problem_message() is None
 
 
-@pytest.mark.parametrize("content", [
-    b"[" * 100_000,  # RecursionError in the JSON parser
-    b'{"passed": ' * 50_000,
-    b"", b"\xff\xfe\x00", b"null", b"[]", b'"text"', b"1" * 5000, b"NaN",
-    b'{"version": 3, "passed": {}}', b'{"version": true, "passed": {}}',
-    b'{"passed": ["00.a"]}', b'{"passed": {"00.a": 1}}', b'{"passed": {}, "extra": 1}',
-    b'{"passed": {"00.a": "' + b"t" * 100 + b'"}}',
-    b" " * (4 * 1024 * 1024 + 1),
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"[" * 100_000,  # RecursionError in the JSON parser
+        b'{"passed": ' * 50_000,
+        b"",
+        b"\xff\xfe\x00",
+        b"null",
+        b"[]",
+        b'"text"',
+        b"1" * 5000,
+        b"NaN",
+        b'{"version": 3, "passed": {}}',
+        b'{"version": true, "passed": {}}',
+        b'{"passed": ["00.a"]}',
+        b'{"passed": {"00.a": 1}}',
+        b'{"passed": {}, "extra": 1}',
+        b'{"passed": {"00.a": "' + b"t" * 100 + b'"}}',
+        b" " * (4 * 1024 * 1024 + 1),
+    ],
+)
 def test_no_content_crashes_reading_or_writing(tmp_path, content):
     store = ProgressStore(tmp_path)
     store.path.write_bytes(content)
@@ -239,8 +253,9 @@ def test_a_named_pipe_in_place_of_the_progress_file_never_hangs(tmp_path):
 
 def test_seeded_random_damage_never_raises_and_never_loses_the_file(tmp_path):
     rng = random.Random(13)
-    valid = json.dumps({"version": 1, "passed": {f"0{i}.ex": "2026-01-01T00:00:00Z"
-                                                  for i in range(5)}}, indent=1).encode()
+    valid = json.dumps(
+        {"version": 1, "passed": {f"0{i}.ex": "2026-01-01T00:00:00Z" for i in range(5)}}, indent=1
+    ).encode()
     for case in range(200):
         folder = tmp_path / str(case)
         store = ProgressStore(folder)
@@ -251,7 +266,7 @@ def test_seeded_random_damage_never_raises_and_never_loses_the_file(tmp_path):
             if kind == "flip":
                 data[i] ^= 1 << rng.randrange(8)
             elif kind == "cut":
-                del data[i:i + rng.randint(1, 20)]
+                del data[i : i + rng.randint(1, 20)]
             else:
                 data[i:i] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
         folder.mkdir()
@@ -267,8 +282,10 @@ def test_seeded_random_damage_never_raises_and_never_loses_the_file(tmp_path):
             assert copies == []
 
 
-@pytest.mark.parametrize("bad", ["hounsfield", "00.Hounsfield", "00.a\n", "\u0660\u0660.a",
-                                 "00.a/../b", "", "0" * 10_000])
+@pytest.mark.parametrize(
+    "bad",
+    ["hounsfield", "00.Hounsfield", "00.a\n", "\u0660\u0660.a", "00.a/../b", "", "0" * 10_000],
+)
 def test_record_pass_refuses_ids_that_are_not_exercise_ids(tmp_path, bad):
     with pytest.raises(InvalidExerciseIdError, match="expected 'NN.name'") as info:
         ProgressStore(tmp_path).record_pass(bad)
@@ -312,8 +329,11 @@ def test_kill_9_mid_write_loses_no_acknowledged_pass_and_leaves_nothing_after_re
     acknowledged: set[str] = set()
     rounds, left_a_temporary = 0, False
     while rounds < 3 or (not left_a_temporary and rounds < 40):  # until a kill hit a write
-        proc = subprocess.Popen([sys.executable, "-c", _ACKNOWLEDGING_WRITER, str(tmp_path)],
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _ACKNOWLEDGING_WRITER, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert proc.stdout.readline()  # it is writing
         time.sleep(rng.uniform(0.0, 0.2))
         os.kill(proc.pid, signal.SIGKILL)
@@ -345,9 +365,14 @@ def test_failures_make_a_version_2_file_and_passes_alone_stay_version_1(tmp_path
     assert data == {
         "version": 2,
         "passed": {"00.a": store.passed()["00.a"]},  # the same shape as version 1
-        "attempts": {"01.b": {"failed": 2, "first_failed": tries["first_failed"],
-                              "last_failed": tries["last_failed"],
-                              "last_feedback": ["only this"]}},
+        "attempts": {
+            "01.b": {
+                "failed": 2,
+                "first_failed": tries["first_failed"],
+                "last_failed": tries["last_failed"],
+                "last_feedback": ["only this"],
+            }
+        },
     }
     assert tries["first_failed"] <= tries["last_failed"]
     state = store.read()
@@ -391,22 +416,53 @@ def test_a_user_name_is_stored_and_checked(tmp_path):
     assert json.loads(store.path.read_text()) == {"version": 1, "passed": {}}
 
 
-@pytest.mark.parametrize(("content", "usable_passes", "usable_attempts", "problem"), [
-    ({"version": 2, "passed": {"00.a": T0}, "attempts": []}, {"00.a": T0}, {},
-     "expected 'attempts' to be an object"),
-    ({"version": 2, "passed": {}, "attempts": {"00.a": {"failed": True}, "00.b": {"failed": 1}}},
-     {}, {"00.b"}, "1 of its 2 attempt entries"),
-    ({"version": 2, "passed": {}, "attempts": {"00.a": {"failed": -1}}}, {}, set(),
-     "attempt entries"),
-    ({"version": 2, "passed": {}, "attempts": {"00.a": {"failed": 1, "last_feedback": "x"}}},
-     {}, set(), "attempt entries"),
-    ({"version": 2, "passed": {}, "attempts": {"bad id": {"failed": 1}}}, {}, set(),
-     "(first: 'bad id')"),
-    ({"version": 2, "passed": {}, "attempts": {"00.a": {"failed": 1, "last_failed": 5}}},
-     {}, set(), "attempt entries"),
-    ({"version": 2, "user": 5, "passed": {"00.a": T0}}, {"00.a": T0}, set(), "'user'"),
-    ({"version": 2, "passed": {}, "extra": 1}, {}, set(), "unexpected key 'extra'"),
-])
+@pytest.mark.parametrize(
+    ("content", "usable_passes", "usable_attempts", "problem"),
+    [
+        (
+            {"version": 2, "passed": {"00.a": T0}, "attempts": []},
+            {"00.a": T0},
+            {},
+            "expected 'attempts' to be an object",
+        ),
+        (
+            {
+                "version": 2,
+                "passed": {},
+                "attempts": {"00.a": {"failed": True}, "00.b": {"failed": 1}},
+            },
+            {},
+            {"00.b"},
+            "1 of its 2 attempt entries",
+        ),
+        (
+            {"version": 2, "passed": {}, "attempts": {"00.a": {"failed": -1}}},
+            {},
+            set(),
+            "attempt entries",
+        ),
+        (
+            {"version": 2, "passed": {}, "attempts": {"00.a": {"failed": 1, "last_feedback": "x"}}},
+            {},
+            set(),
+            "attempt entries",
+        ),
+        (
+            {"version": 2, "passed": {}, "attempts": {"bad id": {"failed": 1}}},
+            {},
+            set(),
+            "(first: 'bad id')",
+        ),
+        (
+            {"version": 2, "passed": {}, "attempts": {"00.a": {"failed": 1, "last_failed": 5}}},
+            {},
+            set(),
+            "attempt entries",
+        ),
+        ({"version": 2, "user": 5, "passed": {"00.a": T0}}, {"00.a": T0}, set(), "'user'"),
+        ({"version": 2, "passed": {}, "extra": 1}, {}, set(), "unexpected key 'extra'"),
+    ],
+)
 def test_version_2_content_of_the_wrong_shape_keeps_its_usable_entries(
     tmp_path, content, usable_passes, usable_attempts, problem
 ):
@@ -426,10 +482,22 @@ def test_version_2_content_of_the_wrong_shape_keeps_its_usable_entries(
 
 def test_seeded_random_damage_of_a_version_2_file_never_raises(tmp_path):
     rng = random.Random(14)
-    valid = json.dumps({"version": 2, "user": "u", "passed": {"00.a": T0},
-                        "attempts": {"00.b": {"failed": 3, "first_failed": T0,
-                                              "last_failed": T1, "last_feedback": ["x", "y"]}}},
-                       indent=1).encode()
+    valid = json.dumps(
+        {
+            "version": 2,
+            "user": "u",
+            "passed": {"00.a": T0},
+            "attempts": {
+                "00.b": {
+                    "failed": 3,
+                    "first_failed": T0,
+                    "last_failed": T1,
+                    "last_feedback": ["x", "y"],
+                }
+            },
+        },
+        indent=1,
+    ).encode()
     for case in range(150):
         folder = tmp_path / str(case)
         folder.mkdir()
@@ -439,12 +507,13 @@ def test_seeded_random_damage_of_a_version_2_file_never_raises(tmp_path):
             if rng.random() < 0.5:
                 data[i] ^= 1 << rng.randrange(8)
             else:
-                del data[i:i + rng.randint(1, 20)]
+                del data[i : i + rng.randint(1, 20)]
         store = ProgressStore(folder)
         store.path.write_bytes(bytes(data))
         before = store.read()
         assert store.record_failure("09.new", ["z"]) == 1 + (
-            before.attempts["09.new"].failed if "09.new" in before.attempts else 0)
+            before.attempts["09.new"].failed if "09.new" in before.attempts else 0
+        )
         after = store.read()
         assert after.problem is None
         assert set(before.passed) == set(after.passed)

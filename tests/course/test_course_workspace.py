@@ -74,8 +74,11 @@ def test_reset_of_a_missing_copy_writes_a_fresh_one_without_backup(ws):
 
 
 def test_sync_never_overwrites_learner_edits_but_updates_untouched_copies(ws, lessons_dir):
-    assert ws.sync() == {"created": ["00_welcome.ipynb", "01_images.ipynb"],
-                         "updated": [], "kept": []}
+    assert ws.sync() == {
+        "created": ["00_welcome.ipynb", "01_images.ipynb"],
+        "updated": [],
+        "kept": [],
+    }
     (ws.root / "00_welcome.ipynb").write_text("my work")
     for stem in ("00_welcome", "01_images"):  # the course is updated
         source = lessons_dir / f"{stem}.ipynb"
@@ -85,8 +88,9 @@ def test_sync_never_overwrites_learner_edits_but_updates_untouched_copies(ws, le
     report = ws.sync()
     assert report == {"created": [], "updated": ["01_images.ipynb"], "kept": ["00_welcome.ipynb"]}
     assert (ws.root / "00_welcome.ipynb").read_text() == "my work"
-    assert json.loads((ws.root / "01_images.ipynb").read_text())["metadata"]["medlab"][
-        "minutes"] == 46
+    assert (
+        json.loads((ws.root / "01_images.ipynb").read_text())["metadata"]["medlab"]["minutes"] == 46
+    )
 
 
 def test_lab_command_targets_the_workspace_and_allows_root_only_as_root(tmp_path):
@@ -96,8 +100,9 @@ def test_lab_command_targets_the_workspace_and_allows_root_only_as_root(tmp_path
     assert ("--allow-root" in cmd) == (os.geteuid() == 0)
 
 
-def test_run_lab_fills_the_workspace_then_starts_jupyterlab(tmp_path, lessons_dir, monkeypatch,
-                                                             capsys):
+def test_run_lab_fills_the_workspace_then_starts_jupyterlab(
+    tmp_path, lessons_dir, monkeypatch, capsys
+):
     from medlab import app
 
     calls = []
@@ -126,12 +131,19 @@ def test_develop_links_the_built_labextension(tmp_path):
 
 # -- issue 13: hardening ----------------------------------------------------------------
 
+
 def _tree(folder: Path) -> dict[str, bytes | None]:
     """Every path under ``folder`` (links not followed) with its bytes (None for folders)."""
-    return {str(p.relative_to(folder)): (None if p.is_dir() and not p.is_symlink()
-                                         else os.readlink(p).encode() if p.is_symlink()
-                                         else p.read_bytes())
-            for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): (
+            None
+            if p.is_dir() and not p.is_symlink()
+            else os.readlink(p).encode()
+            if p.is_symlink()
+            else p.read_bytes()
+        )
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 def test_a_medlab_folder_link_leading_outside_is_refused_before_any_write(ws, tmp_path):
@@ -215,9 +227,16 @@ def test_writes_wait_a_bounded_time_for_the_workspace_lock(tmp_path, lessons_dir
     ws.ensure("00_welcome")
     lock = ws.root / ".medlab" / "workspace.lock"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import fcntl, sys, time; h = open(sys.argv[1], 'a+b'); "
-         "fcntl.flock(h.fileno(), fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)",
-         str(lock)], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys, time; h = open(sys.argv[1], 'a+b'); "
+            "fcntl.flock(h.fileno(), fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)",
+            str(lock),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         start = time.monotonic()
@@ -236,8 +255,11 @@ def test_sync_removes_temporaries_left_by_a_killed_writer_and_nothing_else(ws):
     ws.sync()
     (ws.root / "00_welcome.ipynb").write_text("edits")
     ws.reset("00_welcome")
-    ours = [ws.root / ".00_welcome.ipynb.x1y2.tmp", ws.root / ".medlab" / ".manifest.json.ab.tmp",
-            ws.root / "backups" / ".00_welcome-20261130T000000Z.ipynb.cd.tmp"]
+    ours = [
+        ws.root / ".00_welcome.ipynb.x1y2.tmp",
+        ws.root / ".medlab" / ".manifest.json.ab.tmp",
+        ws.root / "backups" / ".00_welcome-20261130T000000Z.ipynb.cd.tmp",
+    ]
     learners = [ws.root / ".my_model.keras.tmp", ws.root / "data" / ".00_welcome.ipynb.z.tmp"]
     for path in ours + learners:
         path.parent.mkdir(exist_ok=True)
@@ -263,7 +285,8 @@ _EDIT_AND_RESET = (
 
 
 def test_kill_9_during_reset_loses_no_learner_edit_and_leaves_nothing_after_restart(
-        ws, lessons_dir):
+    ws, lessons_dir
+):
     import random
     import signal
     import subprocess
@@ -276,8 +299,11 @@ def test_kill_9_during_reset_loses_no_learner_edit_and_leaves_nothing_after_rest
     start = rounds = 0
     left_a_temporary = False
     while rounds < 3 or (not left_a_temporary and rounds < 40):  # until a kill hit a write
-        proc = subprocess.Popen([sys.executable, "-c", _EDIT_AND_RESET, str(ws.root),
-                                 str(lessons_dir), str(start)], stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _EDIT_AND_RESET, str(ws.root), str(lessons_dir), str(start)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert proc.stdout.readline()
         time.sleep(rng.uniform(0.0, 0.3))
         os.kill(proc.pid, signal.SIGKILL)

@@ -135,8 +135,10 @@ def test_a_huge_array_returned_for_a_number_is_refused_without_converting_it():
     evaluate("04.bce", lambda y, p: 0.0)
     feedback = []
     peak = _peak_bytes(lambda: feedback.append(evaluate("04.bce", lambda y, p: _huge())))
-    assert "should return one number (the mean over samples), found an array of shape " \
-           "(10000, 10000)" in str(feedback[0])
+    assert (
+        "should return one number (the mean over samples), found an array of shape "
+        "(10000, 10000)" in str(feedback[0])
+    )
     assert peak < 10 * 2**20, f"{peak / 2**20:.0f} MiB allocated"
 
 
@@ -159,8 +161,10 @@ def _mean_check(**overrides) -> FunctionCheck:
         mistakes=[
             Mistake("that is the sum", like=lambda x: x.sum()),
             Mistake("that is the largest value", like=lambda x: x.max()),
-            Mistake(lambda got, want, x: f"{got:g} is below every value",
-                    when=lambda got, want, x: got < x.min()),
+            Mistake(
+                lambda got, want, x: f"{got:g} is below every value",
+                when=lambda got, want, x: got < x.min(),
+            ),
         ],
         otherwise="not the mean",
         detail=lambda got, want, x: f" (on {x.size} values)",
@@ -175,10 +179,14 @@ def _messages(check, answer) -> list[str]:
 
 def test_the_first_recognised_mistake_names_the_answer_and_detail_follows():
     check = _mean_check()
-    assert _messages(check, lambda x: x.sum()) == ["ok: `mean` is a function",
-                                                    "no: that is the sum (on 3 values)"]
-    assert _messages(check, lambda x: -1.0) == ["ok: `mean` is a function",
-                                                "no: -1 is below every value (on 3 values)"]
+    assert _messages(check, lambda x: x.sum()) == [
+        "ok: `mean` is a function",
+        "no: that is the sum (on 3 values)",
+    ]
+    assert _messages(check, lambda x: -1.0) == [
+        "ok: `mean` is a function",
+        "no: -1 is below every value (on 3 values)",
+    ]
     assert _messages(check, lambda x: 2.5)[-1] == "no: not the mean (on 3 values)"
     assert _messages(check, np.mean) == ["ok: `mean` is a function", "ok: equals np.mean"]
 
@@ -196,9 +204,12 @@ def test_errors_refusals_and_placeholders():
     check = _mean_check()
     assert _messages(check, lambda: 0)[-1].startswith("no: `mean` raised TypeError")
     assert _messages(check, lambda x: "2") == [
-        "ok: `mean` is a function", "no: `mean` should return one number (the average), found '2'"]
+        "ok: `mean` is a function",
+        "no: `mean` should return one number (the average), found '2'",
+    ]
     assert _messages(check, lambda x: float("nan"))[-1] == (
-        "no: `mean` should return a finite number (the average), found nan")
+        "no: `mean` should return a finite number (the average), found nan"
+    )
     assert _messages(check, 3) == ["no: `mean` should be a function, found int"]
     with pytest.raises(NotAttempted):
         check(None)

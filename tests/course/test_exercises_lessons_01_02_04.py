@@ -24,7 +24,6 @@ def _reference(exercise_id: str, **namespace):
     return namespace
 
 
-
 # --------------------------------------------------------------------------- lesson 01
 
 
@@ -42,8 +41,9 @@ def mri():
     from medlab.datasets import bundled_path
     from medlab.io import read_nifti
 
-    return read_nifti(bundled_path(
-        "nilearn", "datasets/data/mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz"))
+    return read_nifti(
+        bundled_path("nilearn", "datasets/data/mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz")
+    )
 
 
 def test_fov_reference_passes_and_equals_hand_worked_value(ct):
@@ -255,8 +255,10 @@ def test_bce_reference_passes_and_matches_keras():
     bce = _reference("04.bce")["bce"]
     y = np.array([1, 0, 1, 0], dtype="float32")
     p = np.array([0.9, 0.2, 0.4, 0.7], dtype="float32")
-    assert abs(bce(y.astype(float), p.astype(float))
-               - float(keras.losses.BinaryCrossentropy()(y, p))) < 1e-6
+    assert (
+        abs(bce(y.astype(float), p.astype(float)) - float(keras.losses.BinaryCrossentropy()(y, p)))
+        < 1e-6
+    )
     assert evaluate("04.bce", bce).passed
 
 
@@ -282,8 +284,9 @@ def test_cce_reference_passes_matches_keras_and_reduces_to_bce():
     cce = _reference("04.cce")["cce"]
     y = np.eye(3)[[0, 1, 2, 2]]
     p = np.array([[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3]])
-    expected = float(keras.losses.CategoricalCrossentropy()(y.astype("float32"),
-                                                            p.astype("float32")))
+    expected = float(
+        keras.losses.CategoricalCrossentropy()(y.astype("float32"), p.astype("float32"))
+    )
     assert abs(cce(y, p) - expected) < 1e-6
     assert evaluate("04.cce", cce).passed
 
@@ -295,8 +298,12 @@ def test_cce_reference_passes_matches_keras_and_reduces_to_bce():
         (lambda y, p: -np.sum(y * np.log(p)), "divide by N"),
         (lambda y, p: np.mean(np.sum(y * np.log(p), axis=1)), "sign is wrong"),
         (lambda y, p: -np.mean(np.sum(np.log(p), axis=1)), "multiply by the one-hot labels"),
-        (lambda y, p: -np.mean(np.sum(y[:, :3] * np.log(p[:, :3]), axis=1))
-         if p.shape[1] == 3 else 0.0, "do not hard-code K"),
+        (
+            lambda y, p: (
+                -np.mean(np.sum(y[:, :3] * np.log(p[:, :3]), axis=1)) if p.shape[1] == 3 else 0.0
+            ),
+            "do not hard-code K",
+        ),
     ],
 )
 def test_cce_mistakes_get_specific_feedback(wrong, fragment):
@@ -320,8 +327,10 @@ def test_grad_logits_reference_matches_tensorflow():
     [
         (lambda y, z: _sigmoid(z) - y, "divide by N"),
         (lambda y, z: (y - _sigmoid(z)) / len(z), "sign is flipped"),
-        (lambda y, z: (_sigmoid(z) - y) / (_sigmoid(z) * (1 - _sigmoid(z))) / len(z),
-         "with respect to the probability"),
+        (
+            lambda y, z: (_sigmoid(z) - y) / (_sigmoid(z) * (1 - _sigmoid(z))) / len(z),
+            "with respect to the probability",
+        ),
         (lambda y, z: float(np.mean(_sigmoid(z) - y)), "one entry per logit"),
         (lambda y, z: _sigmoid(z) / len(z), "values differ"),
     ],

@@ -17,7 +17,6 @@ def _reference(exercise_id: str, name: str):
     return namespace[name]
 
 
-
 # --------------------------------------------------------------------------- lesson 03
 
 
@@ -33,8 +32,9 @@ def test_output_size_reference_agrees_with_keras_layers():
 
 def test_output_size_mistakes():
     failed_with("03.output_size", lambda n, kernel, stride=1, padding=0: n - kernel, "gave")
-    failed_with("03.output_size", lambda n, kernel, stride=1, padding=0: (n - kernel) / stride + 1,
-                 "gave")
+    failed_with(
+        "03.output_size", lambda n, kernel, stride=1, padding=0: (n - kernel) / stride + 1, "gave"
+    )
     failed_with("03.output_size", lambda n, kernel, stride=1, padding=0: 1 / 0, "ZeroDivisionError")
     failed_with("03.output_size", 148, "should be a function")
     assert evaluate("03.output_size", None).status == "not attempted"
@@ -71,8 +71,15 @@ def test_maxpool_reference_agrees_with_keras():
 
 def test_maxpool_mistakes():
     failed_with("03.maxpool", lambda x: x[::2, ::2], "top-left")
-    failed_with("03.maxpool", lambda x: np.abs(x)[: x.shape[0] // 2 * 2, : x.shape[1] // 2 * 2]
-                 .reshape(x.shape[0] // 2, 2, x.shape[1] // 2, 2).max(axis=(1, 3)), "absolute")
+    failed_with(
+        "03.maxpool",
+        lambda x: (
+            np.abs(x)[: x.shape[0] // 2 * 2, : x.shape[1] // 2 * 2]
+            .reshape(x.shape[0] // 2, 2, x.shape[1] // 2, 2)
+            .max(axis=(1, 3))
+        ),
+        "absolute",
+    )
     failed_with("03.maxpool", lambda x: x, "output shape")
 
 
@@ -126,11 +133,16 @@ def test_class_weight_reference_agrees_with_sklearn_and_mistakes():
 
     fn = _reference("05.class_weight", "balanced_class_weight")
     y = np.array([0] * 75 + [1] * 25)
-    assert np.allclose([fn(y)[0], fn(y)[1]],
-                       compute_class_weight("balanced", classes=np.array([0, 1]), y=y))
+    assert np.allclose(
+        [fn(y)[0], fn(y)[1]], compute_class_weight("balanced", classes=np.array([0, 1]), y=y)
+    )
     assert evaluate("05.class_weight", fn).passed
-    failed_with("05.class_weight", lambda y: {0: float(np.mean(y == 0)), 1: float(np.mean(y == 1))},
-                 "rarer class")
-    failed_with("05.class_weight",
-                 lambda y: {0: 1.0, 1: float(np.sum(y == 0) / np.sum(y == 1))}, "scale")
+    failed_with(
+        "05.class_weight",
+        lambda y: {0: float(np.mean(y == 0)), 1: float(np.mean(y == 1))},
+        "rarer class",
+    )
+    failed_with(
+        "05.class_weight", lambda y: {0: 1.0, 1: float(np.sum(y == 0) / np.sum(y == 1))}, "scale"
+    )
     failed_with("05.class_weight", lambda y: [1, 2], "dict")

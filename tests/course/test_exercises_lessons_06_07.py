@@ -16,7 +16,6 @@ def _reference(exercise_id: str, name: str):
     return namespace[name]
 
 
-
 # --------------------------------------------------------------------------- lesson 06
 
 
@@ -100,7 +99,7 @@ def test_occlusion_reference_matches_a_direct_loop_and_mistakes():
     # a linear score drops by exactly the weighted pixels that were covered
     for r in range(2):
         for c in range(3):
-            block = np.s_[r * 8:(r + 1) * 8, c * 8:(c + 1) * 8]
+            block = np.s_[r * 8 : (r + 1) * 8, c * 8 : (c + 1) * 8]
             assert drop[r, c] == pytest.approx((weights[block] * image[block][..., 0]).sum())
     assert evaluate("06.occlusion", fn).passed
 
@@ -110,8 +109,9 @@ def test_occlusion_reference_matches_a_direct_loop_and_mistakes():
         lambda p, im, patch=8, fill=0.0: p(im[None])[0] - fn(p, im, patch, fill),
         "scores of the covered images",
     )
-    failed_with("06.occlusion", lambda p, im, patch=8, fill=0.0: fn(p, im, patch, fill).T,
-                 "swapped")
+    failed_with(
+        "06.occlusion", lambda p, im, patch=8, fill=0.0: fn(p, im, patch, fill).T, "swapped"
+    )
     failed_with("06.occlusion", lambda p, im, patch=8, fill=0.0: fn(p, im, patch, 1.0), "differ")
 
 
@@ -134,10 +134,12 @@ def test_dice_reference_agrees_with_sklearn_f1_and_medlab_and_mistakes():
     failed_with("07.dice", lambda a, b: float(np.sum(a & b) / np.sum(a | b)), "IoU")
     failed_with("07.dice", lambda a, b: float(np.sum(a & b) / (a.sum() + b.sum())), "by 2")
     failed_with("07.dice", lambda a, b: float(np.mean(a == b)), "pixel accuracy")
-    failed_with("07.dice", lambda a, b: float(2 * np.sum(a & b) / (a.sum() + b.sum())),
-                 "return 1.0")
-    failed_with("07.dice", lambda a, b: 2 * np.sum(a & b) / (a.sum() + b.sum() + 1e-9),
-                 "return 1.0")
+    failed_with(
+        "07.dice", lambda a, b: float(2 * np.sum(a & b) / (a.sum() + b.sum())), "return 1.0"
+    )
+    failed_with(
+        "07.dice", lambda a, b: 2 * np.sum(a & b) / (a.sum() + b.sum() + 1e-9), "return 1.0"
+    )
     failed_with("07.dice", lambda a, b: [0.9], "one number")
     assert evaluate("07.dice", ...).status == "not attempted"
 
@@ -161,8 +163,9 @@ def test_soft_dice_reference_agrees_with_medlab_and_keras_losses_and_mistakes():
     failed_with("07.soft_dice", whole_batch, "per image")
     failed_with("07.soft_dice", lambda y, p, smooth=1.0: 1 - fn(y, p, smooth), "1 − Dice")
     failed_with("07.soft_dice", lambda y, p, smooth=1.0: fn(y, p, 0.0), "smooth")
-    failed_with("07.soft_dice", lambda y, p, smooth=1.0: fn(y, (p >= 0.5) * 1.0, smooth),
-                 "thresholded")
+    failed_with(
+        "07.soft_dice", lambda y, p, smooth=1.0: fn(y, (p >= 0.5) * 1.0, smooth), "thresholded"
+    )
 
     def vnet(y_true, y_pred, smooth=1.0):  # Milletari et al.: Σŷ² + Σy² in the denominator
         y = np.reshape(y_true, (len(y_true), -1))
@@ -186,9 +189,15 @@ def test_skip_shape_reference_matches_keras_unet_and_mistakes():
         assert tuple(model.get_layer(f"skip{level}").output.shape[1:]) == fn(64, 48, level, 4)
     assert evaluate("07.skip_shape", fn).passed
 
-    failed_with("07.skip_shape", lambda h, w, level, b: (h // 2 ** (level - 1),
-                 w // 2 ** (level - 1), b * 2 ** (level - 1)), "concatenates")
-    failed_with("07.skip_shape", lambda h, w, level, b: (h // 2**level, w // 2**level,
-                 2 * b * 2 ** (level - 1)), "halves")
+    failed_with(
+        "07.skip_shape",
+        lambda h, w, level, b: (h // 2 ** (level - 1), w // 2 ** (level - 1), b * 2 ** (level - 1)),
+        "concatenates",
+    )
+    failed_with(
+        "07.skip_shape",
+        lambda h, w, level, b: (h // 2**level, w // 2**level, 2 * b * 2 ** (level - 1)),
+        "halves",
+    )
     failed_with("07.skip_shape", lambda h, w, level, b: (h, w), "three numbers")
     failed_with("07.skip_shape", lambda h, w, level, b: None, "tuple")

@@ -18,11 +18,16 @@ def _reference(exercise_id: str, name: str):
     import hmac
     import uuid
 
-    namespace = {"np": np, "ndimage": ndimage, "datetime": datetime, "hashlib": hashlib,
-                 "hmac": hmac, "uuid": uuid}
+    namespace = {
+        "np": np,
+        "ndimage": ndimage,
+        "datetime": datetime,
+        "hashlib": hashlib,
+        "hmac": hmac,
+        "uuid": uuid,
+    }
     exec(solution(exercise_id).code, namespace)
     return namespace[name]
-
 
 
 # --------------------------------------------------------------------------- lesson 08
@@ -38,7 +43,8 @@ def _blob():
 def test_volume_reference_agrees_with_measure_and_mistakes():
     fn = _reference("08.volume", "nodule_volume_mm3")
     assert fn(_blob(), (2.5, 1.5, 1.5)) == pytest.approx(
-        measure.volume_mm3(_blob(), (2.5, 1.5, 1.5)))
+        measure.volume_mm3(_blob(), (2.5, 1.5, 1.5))
+    )
     assert fn(np.ones((4, 10, 10), bool), (2.5, 1.0, 1.0)) == pytest.approx(1000.0)  # by hand
     assert evaluate("08.volume", fn).passed
     failed_with("08.volume", lambda m, sp: float(m.sum()), "number of voxels")
@@ -81,17 +87,26 @@ def test_diameter_mistakes_get_specific_feedback():
     failed_with("08.diameter", lambda m, sp: fn(m, (1.0, 1.0)), "in pixels")
     failed_with("08.diameter", lambda m, sp: _axes(_corners(m, sp))[0], "long axis alone")
     failed_with("08.diameter", lambda m, sp: 2 * fn(m, sp), "sum")
-    failed_with("08.diameter",
-                lambda m, sp: sum(_axes(np.argwhere(m) * np.asarray(sp))) / 2, "pixel centres")
     failed_with(
         "08.diameter",
-        lambda m, sp: (_axes(_corners(m, sp))[0]
-                       + ((np.ptp(np.argwhere(m), axis=0) + 1) * np.asarray(sp)).min()) / 2,
+        lambda m, sp: sum(_axes(np.argwhere(m) * np.asarray(sp))) / 2,
+        "pixel centres",
+    )
+    failed_with(
+        "08.diameter",
+        lambda m, sp: (
+            (
+                _axes(_corners(m, sp))[0]
+                + ((np.ptp(np.argwhere(m), axis=0) + 1) * np.asarray(sp)).min()
+            )
+            / 2
+        ),
         "perpendicular",
     )
     # the 3D habit: the longest distance of all, not the mean of two axes
-    failed_with("08.diameter", lambda m, sp: pdist(np.argwhere(m) * np.asarray(sp)).max(),
-                "not the mean")
+    failed_with(
+        "08.diameter", lambda m, sp: pdist(np.argwhere(m) * np.asarray(sp)).max(), "not the mean"
+    )
     failed_with("08.diameter", lambda m, sp: 1 / 0, "ZeroDivisionError")
 
 
@@ -107,12 +122,16 @@ def test_wall_distance_reference_agrees_with_measure_and_mistakes():
     assert fn(a, wall, sp) == pytest.approx(want)
     assert fn(a, wall, sp) == pytest.approx(measure.distance_to_mask_mm(a, wall, sp))
     assert evaluate("08.wall_distance", fn).passed
-    failed_with("08.wall_distance",
-                 lambda m, w, sp: ndimage.distance_transform_edt(~w)[m].min(), "in voxels")
     failed_with(
         "08.wall_distance",
-        lambda m, w, sp: cdist(np.argwhere(m).mean(axis=0, keepdims=True) * sp,
-                               np.argwhere(w) * sp).min(),
+        lambda m, w, sp: ndimage.distance_transform_edt(~w)[m].min(),
+        "in voxels",
+    )
+    failed_with(
+        "08.wall_distance",
+        lambda m, w, sp: cdist(
+            np.argwhere(m).mean(axis=0, keepdims=True) * sp, np.argwhere(w) * sp
+        ).min(),
         "centre",
     )
     failed_with("08.wall_distance", lambda m, w, sp: -1.0 * fn(m, w, sp), "not the shortest")
@@ -129,12 +148,15 @@ def test_glcm_contrast_reference_agrees_with_skimage_and_mistakes():
     glcm = graycomatrix(q, [1], [0], levels=16, symmetric=True, normed=True)
     assert fn(q) == pytest.approx(graycoprops(glcm, "contrast")[0, 0])
     assert evaluate("09.glcm_contrast", fn).passed
-    failed_with("09.glcm_contrast",
-                 lambda q: np.mean(np.abs(q[:, :-1].astype(float) - q[:, 1:])), "squared")
-    failed_with("09.glcm_contrast",
-                 lambda q: np.mean((q[:-1].astype(float) - q[1:]) ** 2), "vertical")
-    failed_with("09.glcm_contrast",
-                 lambda q: np.sum((q[:, :-1].astype(float) - q[:, 1:]) ** 2), "normalise")
+    failed_with(
+        "09.glcm_contrast", lambda q: np.mean(np.abs(q[:, :-1].astype(float) - q[:, 1:])), "squared"
+    )
+    failed_with(
+        "09.glcm_contrast", lambda q: np.mean((q[:-1].astype(float) - q[1:]) ** 2), "vertical"
+    )
+    failed_with(
+        "09.glcm_contrast", lambda q: np.sum((q[:, :-1].astype(float) - q[:, 1:]) ** 2), "normalise"
+    )
     failed_with("09.glcm_contrast", lambda q: np.mean(q - q), "not the contrast")
     assert evaluate("09.glcm_contrast", None).status == "not attempted"
 
@@ -147,11 +169,15 @@ def test_pca_variance_reference_agrees_with_sklearn_and_mistakes():
     np.testing.assert_allclose(fn(x), PCA().fit(x).explained_variance_ratio_, atol=1e-10)
     assert evaluate("09.pca_variance", fn).passed
     failed_with("09.pca_variance", lambda x: fn(x)[::-1], "sorted")
-    failed_with("09.pca_variance",
-                 lambda x: np.linalg.eigvalsh(np.cov(x, rowvar=False))[::-1], "sum to")
+    failed_with(
+        "09.pca_variance", lambda x: np.linalg.eigvalsh(np.cov(x, rowvar=False))[::-1], "sum to"
+    )
     failed_with("09.pca_variance", lambda x: fn(x)[:2], "ratios")
-    failed_with("09.pca_variance", lambda x: np.linalg.eigvalsh(x.T @ x)[::-1]
-                 / np.linalg.eigvalsh(x.T @ x).sum(), "centre")
+    failed_with(
+        "09.pca_variance",
+        lambda x: np.linalg.eigvalsh(x.T @ x)[::-1] / np.linalg.eigvalsh(x.T @ x).sum(),
+        "centre",
+    )
 
 
 def test_cohens_d_reference_agrees_with_t_statistic_and_mistakes():
@@ -166,8 +192,13 @@ def test_cohens_d_reference_agrees_with_t_statistic_and_mistakes():
     assert evaluate("09.cohens_d", fn).passed
     failed_with("09.cohens_d", lambda a, b: fn(b, a), "sign")
     failed_with("09.cohens_d", lambda a, b: np.mean(b) - np.mean(a), "pooled")
-    failed_with("09.cohens_d", lambda a, b: (np.mean(b) - np.mean(a))
-                 / np.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / 2), "degrees of freedom")
+    failed_with(
+        "09.cohens_d",
+        lambda a, b: (
+            (np.mean(b) - np.mean(a)) / np.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / 2)
+        ),
+        "degrees of freedom",
+    )
 
 
 # --------------------------------------------------------------------------- lesson 10
@@ -209,8 +240,11 @@ def test_uid_remap_reference_is_valid_for_pydicom_and_mistakes():
         return "2.25." + str(uuid.UUID(bytes=digest, version=4).int)
 
     failed_with("10.uid_remap", labelled_random, "version 8")
-    failed_with("10.uid_remap", lambda uid, salt: "2.25.0" + str(abs(hash((uid, salt))))[:20]
-                 + "7", "not a valid UID")
+    failed_with(
+        "10.uid_remap",
+        lambda uid, salt: "2.25.0" + str(abs(hash((uid, salt))))[:20] + "7",
+        "not a valid UID",
+    )
 
     def truncated_hash(uid, salt):  # 128 bits of a salted hash are no UUID
         digest = hmac.new(salt.encode(), uid.encode(), hashlib.sha256).digest()[:16]
@@ -218,8 +252,17 @@ def test_uid_remap_reference_is_valid_for_pydicom_and_mistakes():
 
     failed_with("10.uid_remap", truncated_hash, "UUID")
     # under a root of one's own (2.999 is the arc for examples) any number is fine
-    assert evaluate("10.uid_remap", lambda uid, salt: "2.999." + str(int.from_bytes(
-        hmac.new(salt.encode(), uid.encode(), hashlib.sha256).digest()[:12], "big"))).passed
+    assert evaluate(
+        "10.uid_remap",
+        lambda uid, salt: (
+            "2.999."
+            + str(
+                int.from_bytes(
+                    hmac.new(salt.encode(), uid.encode(), hashlib.sha256).digest()[:12], "big"
+                )
+            )
+        ),
+    ).passed
     counter = iter(range(100))
     failed_with("10.uid_remap", lambda uid, salt: f"2.25.{next(counter) + 1}", "same UID")
     failed_with("10.uid_remap", lambda uid, salt: 25, "string")
@@ -257,7 +300,12 @@ def test_ece_reference_agrees_with_sklearn_calibration_curve_and_mistakes():
 
     def unweighted(y, p, n_bins=10):
         bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
-        return np.mean([abs(y[bins == b].mean() - p[bins == b].mean())
-                        for b in range(n_bins) if np.any(bins == b)])
+        return np.mean(
+            [
+                abs(y[bins == b].mean() - p[bins == b].mean())
+                for b in range(n_bins)
+                if np.any(bins == b)
+            ]
+        )
 
     failed_with("10.ece", unweighted, "fraction of samples")

@@ -77,8 +77,10 @@ def memory(tmp: Path, hub_pid: int) -> int:
             info = process.memory_full_info()
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
-        print(f"[hub] memory: {role(process, hub_pid):<18} RSS {info.rss / MIB:6.0f} MiB, "
-              f"USS {info.uss / MIB:6.0f} MiB")
+        print(
+            f"[hub] memory: {role(process, hub_pid):<18} RSS {info.rss / MIB:6.0f} MiB, "
+            f"USS {info.uss / MIB:6.0f} MiB"
+        )
     return 0
 
 

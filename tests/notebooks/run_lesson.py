@@ -109,8 +109,11 @@ def check(path: Path, env: dict[str, str], tmp: Path) -> int:
     venv_bin = Path(sys.executable).parent
     sanitize = ROOT / "tests" / "notebooks" / "sanitize.cfg"
     common = [
-        "-p", "no:cacheprovider", "-q",
-        "--nbval-sanitize-with", str(sanitize),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--nbval-sanitize-with",
+        str(sanitize),
         f"--nbval-cell-timeout={CELL_TIMEOUT}",
     ]
     rc = subprocess.call(
@@ -120,15 +123,30 @@ def check(path: Path, env: dict[str, str], tmp: Path) -> int:
         return rc
     learner = tmp / "learner"
     subprocess.check_call(
-        [str(venv_bin / "medlab"), "lessons", "build-learner", str(learner), "--from",
-         str(path.parent)],
-        env=env, stdout=subprocess.DEVNULL,
+        [
+            str(venv_bin / "medlab"),
+            "lessons",
+            "build-learner",
+            str(learner),
+            "--from",
+            str(path.parent),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
     )
     env = dict(env, MEDLAB_PROGRESS_DIR=str(tmp / "progress-learner"))
     return subprocess.call(
-        [str(venv_bin / "pytest"), "--nbval", str(learner / path.name), *common,
-         f"--rootdir={tmp}", "-c", "/dev/null"],
-        env=env, cwd=ROOT,
+        [
+            str(venv_bin / "pytest"),
+            "--nbval",
+            str(learner / path.name),
+            *common,
+            f"--rootdir={tmp}",
+            "-c",
+            "/dev/null",
+        ],
+        env=env,
+        cwd=ROOT,
     )
 
 

@@ -38,10 +38,24 @@ def images_in(html: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("lesson", "widgets"),
-    [("00_welcome", ["SliceViewer"]),
-     ("A1_widget_gallery", ["SliceViewer", "SliceViewer", "VolumeViewer", "KernelPlayground",
-                            "LossExplorer", "TrainingMonitor", "ThresholdExplorer",
-                            "FeatureMapExplorer", "GradCAMViewer", "SegmentationOverlay"])],
+    [
+        ("00_welcome", ["SliceViewer"]),
+        (
+            "A1_widget_gallery",
+            [
+                "SliceViewer",
+                "SliceViewer",
+                "VolumeViewer",
+                "KernelPlayground",
+                "LossExplorer",
+                "TrainingMonitor",
+                "ThresholdExplorer",
+                "FeatureMapExplorer",
+                "GradCAMViewer",
+                "SegmentationOverlay",
+            ],
+        ),
+    ],
 )
 def test_a_stored_lesson_exported_to_html_shows_every_widget_as_a_picture(lesson, widgets):
     path = ROOT / "lessons" / f"{lesson}.ipynb"
@@ -59,13 +73,33 @@ def test_a_stored_lesson_exported_to_html_shows_every_widget_as_a_picture(lesson
 
 
 def test_a_lesson_executed_by_nbconvert_exports_its_widgets_final_view(tmp_path):
-    env = dict(os.environ, MEDLAB_FAST="1", MEDLAB_PROGRESS_DIR=str(tmp_path / "progress"),
-               TF_CPP_MIN_LOG_LEVEL="1", PYTHONDONTWRITEBYTECODE="1")
+    env = dict(
+        os.environ,
+        MEDLAB_FAST="1",
+        MEDLAB_PROGRESS_DIR=str(tmp_path / "progress"),
+        TF_CPP_MIN_LOG_LEVEL="1",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     subprocess.run(
-        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--execute",
-         "--ExecutePreprocessor.timeout=240", "--ExecutePreprocessor.store_widget_state=False",
-         "--output-dir", str(tmp_path), str(ROOT / "lessons" / "00_welcome.ipynb")],
-        check=True, env=env, cwd=tmp_path, capture_output=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "nbconvert",
+            "--to",
+            "html",
+            "--execute",
+            "--ExecutePreprocessor.timeout=240",
+            "--ExecutePreprocessor.store_widget_state=False",
+            "--output-dir",
+            str(tmp_path),
+            str(ROOT / "lessons" / "00_welcome.ipynb"),
+        ],
+        check=True,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=600,
     )
     html = (tmp_path / "00_welcome.html").read_text(encoding="utf-8")
     shown = images_in(html)

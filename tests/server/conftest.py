@@ -10,11 +10,29 @@ from pytest_jupyter.jupyter_server import *  # noqa: F403 - registers jp_* fixtu
 
 
 def _lesson(folder: Path, stem: str, number: int, exercises: list[str]) -> None:
-    meta = {"id": stem, "number": number, "title": f"Lesson {number}", "minutes": 5 + number,
-            "objectives": ["Something"], "exercises": [{"id": e, "title": e} for e in exercises]}
-    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"medlab": meta},
-          "cells": [{"cell_type": "code", "id": "a", "metadata": {}, "outputs": [],
-                     "execution_count": None, "source": "x = 1\n"}]}
+    meta = {
+        "id": stem,
+        "number": number,
+        "title": f"Lesson {number}",
+        "minutes": 5 + number,
+        "objectives": ["Something"],
+        "exercises": [{"id": e, "title": e} for e in exercises],
+    }
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"medlab": meta},
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "a",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+                "source": "x = 1\n",
+            }
+        ],
+    }
     (folder / f"{stem}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
 
 

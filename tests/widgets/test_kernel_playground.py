@@ -40,8 +40,9 @@ def test_editing_one_weight_recomputes_and_marks_custom(image):
     pg.cells[2 * 5 + 3].value = 1.0  # centre row, right neighbour of the centre (5×5 grid)
     k = np.array([[0, 0, 0], [0, 1, 1], [0, 0, 0]], float)
     assert np.array_equal(pg.kernel, k) and pg.preset.value == "custom"
-    assert np.allclose(pg.result, ndimage.convolve(image.astype(float), k, mode="reflect"),
-                       atol=1e-5)
+    assert np.allclose(
+        pg.result, ndimage.convolve(image.astype(float), k, mode="reflect"), atol=1e-5
+    )
     assert "kernel sum 2" in pg.readout.value
     pg.normalize.click()
     assert np.allclose(pg.kernel, k / 2)
@@ -53,8 +54,9 @@ def test_switching_to_5x5_and_back_keeps_a_consistent_kernel(image):
     pg.size.value = "3×3"
     assert pg.kernel.shape == (3, 3) and len(pg.grid.children) == 9
     assert np.allclose(pg.kernel, 1 / 25)  # the inner 3×3 of the box blur, outer ring cleared
-    assert np.allclose(pg.result, ndimage.convolve(image.astype(float), pg.kernel,
-                                                   mode="reflect"), atol=1e-5)
+    assert np.allclose(
+        pg.result, ndimage.convolve(image.astype(float), pg.kernel, mode="reflect"), atol=1e-5
+    )
 
 
 def test_bad_inputs_raise(image):

@@ -81,8 +81,9 @@ def test_display_grid_keeps_proportions_and_maps_both_ways():
         back_row, back_col = grid.to_plane(*grid.to_screen(row, col))
         assert back_row == row  # 48 slices on 246 rows: each slice keeps its own rows
         assert abs(back_col - col) <= 1  # 512 columns on 300: within a column
-    assert np.array_equal(grid.resample(np.arange(48)[:, None] * np.ones((1, 512)))[:, 0],
-                          grid.rows)
+    assert np.array_equal(
+        grid.resample(np.arange(48)[:, None] * np.ones((1, 512)))[:, 0], grid.rows
+    )
 
 
 def test_orientation_letters_are_drawn_on_each_side():
@@ -135,7 +136,9 @@ def test_a_click_marks_the_nodule_in_all_three_planes(chest):
     assert metrics.dice(near, marker.mask) > 0.95 and not (marker.mask & far).any()
     m = marker.measurements
     assert m["volume_mm3"] == pytest.approx(measure.volume_mm3(marker.mask, spacing))
-    assert m["mean_mm"] == pytest.approx(measure.axial_diameters_mm(marker.mask, spacing)["mean_mm"])
+    assert m["mean_mm"] == pytest.approx(
+        measure.axial_diameters_mm(marker.mask, spacing)["mean_mm"]
+    )
     assert m["dice"] == pytest.approx(metrics.dice(near, marker.mask))
     for plane in ("axial", "coronal", "sagittal"):
         rgb = decode_png(marker.images[plane].value)

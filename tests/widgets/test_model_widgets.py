@@ -57,8 +57,12 @@ def test_feature_map_explorer_switches_layers_and_shows_first_layer_filters(cnn,
     tiles = decode_png(fx.image_widget.value)
     assert tiles.shape == (12, 12 * 2 + 2)  # two maps side by side, 2-pixel gap
     m0 = fx.maps[..., 0]
-    assert np.abs(tiles[:, :12].astype(int)
-                  - np.round((m0 - m0.min()) / (m0.max() - m0.min()) * 255)).max() <= 1
+    assert (
+        np.abs(
+            tiles[:, :12].astype(int) - np.round((m0 - m0.min()) / (m0.max() - m0.min()) * 255)
+        ).max()
+        <= 1
+    )
     fx.layer_choice.value = "conv2"
     assert fx.maps.shape == (6, 6, 3) and fx.filters is None
     assert fx.filters_box.layout.display == "none"
@@ -115,7 +119,10 @@ def test_model_inputs_are_checked(cnn):
 
 def test_jet_endpoints_and_overlay_blend():
     assert explain.jet(np.array([0.0, 0.5, 1.0])).tolist() == [
-        [0, 0, 128], [128, 255, 128], [128, 0, 0]]
+        [0, 0, 128],
+        [128, 255, 128],
+        [128, 0, 0],
+    ]
     img = np.array([[0.0, 1.0]])
     out = explain.overlay_heatmap(img, np.array([[1.0, 0.0]]), alpha=0.5)
     assert out.tolist() == [[[64, 0, 0], [128, 128, 192]]]
@@ -131,8 +138,9 @@ def test_training_monitor_records_logs_and_redraws_one_display(monkeypatch):
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
     model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
     monitor = TrainingMonitor()
-    history = model.fit(x, y, epochs=3, batch_size=16, validation_split=0.25, verbose=0,
-                        callbacks=[monitor])
+    history = model.fit(
+        x, y, epochs=3, batch_size=16, validation_split=0.25, verbose=0, callbacks=[monitor]
+    )
     assert len(shown) == 1 and shown[0] is monitor  # displayed once, then updated in place
     assert monitor.epochs == [1, 2, 3] and monitor.redraws == 3
     for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
@@ -154,8 +162,9 @@ def test_training_monitor_update_by_hand_and_missing_keys():
 
 def test_training_monitor_title_is_drawn_and_leads_the_caption():
     monitor = TrainingMonitor(display=False, title="SYNTHETIC images, fast mode")
-    assert monitor.alt_text() == ("SYNTHETIC images, fast mode. "
-                                  "Training curves: no epoch finished yet.")
+    assert monitor.alt_text() == (
+        "SYNTHETIC images, fast mode. Training curves: no epoch finished yet."
+    )
     monitor.update(0, {"loss": 0.9, "val_loss": 1.1})
     assert monitor._fig._suptitle.get_text() == "SYNTHETIC images, fast mode"
     assert monitor.plot.alt.startswith("SYNTHETIC images, fast mode. Training curves of loss")
@@ -199,5 +208,8 @@ def test_model_widgets_leave_pictures_with_text_alternatives(cnn, image):
     fx = FeatureMapExplorer(cnn, image)
     assert fx.image_widget.alt.startswith("Feature maps 0 to 1 of the 2 maps of layer conv1")
     assert "filters of conv1" in fx.filters_widget.alt
-    assert set(fx.static_bundle()[0]) == {"application/vnd.jupyter.widget-view+json",
-                                          "image/png", "text/plain"}
+    assert set(fx.static_bundle()[0]) == {
+        "application/vnd.jupyter.widget-view+json",
+        "image/png",
+        "text/plain",
+    }

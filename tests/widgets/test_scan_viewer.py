@@ -121,7 +121,9 @@ def test_an_unknown_pixel_size_is_shown_square_and_said(tmp_path, capsys):
     ds.save_as(tmp_path / "unknown_size.dcm")
     viewer = open_scan(tmp_path / "unknown_size.dcm")
     assert isinstance(viewer, SliceViewer) and viewer.spacing == (1.0, 1.0)
-    assert "the pixel size is not recorded: shown with square 1 mm pixels" in capsys.readouterr().out
+    assert (
+        "the pixel size is not recorded: shown with square 1 mm pixels" in capsys.readouterr().out
+    )
 
 
 def test_a_multi_frame_dicom_opens_as_a_volume():
@@ -157,12 +159,14 @@ def test_nifti_stored_in_another_axis_order_comes_back_in_course_axes(tmp_path):
     nz = v.shape[0]
     # Stored as f[i, j, k] = v[nz - 1 - i, k, j]: head first, then x, then y.
     f = np.transpose(v[::-1], (0, 2, 1))
-    affine = np.array([
-        [0.0, -dx, 0.0, 0.0],  # j = x: R decreases
-        [0.0, 0.0, -dy, 0.0],  # k = y: A decreases
-        [-dz, 0.0, 0.0, (nz - 1) * dz],  # i: from the head down
-        [0.0, 0.0, 0.0, 1.0],
-    ])
+    affine = np.array(
+        [
+            [0.0, -dx, 0.0, 0.0],  # j = x: R decreases
+            [0.0, 0.0, -dy, 0.0],  # k = y: A decreases
+            [-dz, 0.0, 0.0, (nz - 1) * dz],  # i: from the head down
+            [0.0, 0.0, 0.0, 1.0],
+        ]
+    )
     path = tmp_path / "permuted.nii.gz"
     nib.save(nib.Nifti1Image(f, affine), path)
     image, notes = read_scan(path)

@@ -32,8 +32,7 @@ def test_threshold_slider_updates_total_and_slice_dice(case):
         pred = prob >= t
         assert seg.scores["dice_total"] == pytest.approx(hand_dice(truth, pred))
         assert seg.scores["dice_total"] == pytest.approx(metrics.dice(truth, pred))
-        assert seg.scores["iou_total"] == pytest.approx(
-            np.sum(truth & pred) / np.sum(truth | pred))
+        assert seg.scores["iou_total"] == pytest.approx(np.sum(truth & pred) / np.sum(truth | pred))
         k = seg.slice_index
         assert seg.scores["dice_slice"] == pytest.approx(hand_dice(truth[k], pred[k]))
         assert f"all slices: Dice {hand_dice(truth, pred):.3f}" in seg.readout.value

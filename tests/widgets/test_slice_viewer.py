@@ -30,8 +30,12 @@ def test_slice_slider_changes_the_image_to_that_slice(ct):
     assert v.slice_index == 4
     assert np.abs(shown.astype(int) - reference_gray(ct.array[4], -600, 1500)).max() <= 1
     v.slice_slider.value = 1
-    assert np.abs(decode_png(v.image_widget.value).astype(int)
-                  - reference_gray(ct.array[1], -600, 1500)).max() <= 1
+    assert (
+        np.abs(
+            decode_png(v.image_widget.value).astype(int) - reference_gray(ct.array[1], -600, 1500)
+        ).max()
+        <= 1
+    )
 
 
 def test_presets_and_sliders_set_the_window(ct):
@@ -74,8 +78,9 @@ def test_overlay_is_blended_with_its_colour_and_opacity():
     img = np.zeros((10, 12), np.float32)
     mask = np.zeros((10, 12), bool)
     mask[2:5, 3:8] = True
-    v = SliceViewer(img, window=(0.5, 1.0), overlays={"mask": mask, "color": (200, 100, 0)},
-                    cursor=False)
+    v = SliceViewer(
+        img, window=(0.5, 1.0), overlays={"mask": mask, "color": (200, 100, 0)}, cursor=False
+    )
     v.opacity_slider.value = 0.5
     rgb = decode_png(v.image_widget.value)
     assert rgb[3, 4].tolist() == [100, 50, 0] and rgb[0, 0].tolist() == [0, 0, 0]

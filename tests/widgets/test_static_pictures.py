@@ -39,16 +39,17 @@ def _widgets():
     mask[2:4, 10:20, 10:20] = True
     y = rng.integers(0, 2, 80)
     return {
-        "SliceViewer": SliceViewer(ct, window="lung", units="HU",
-                                   overlays={"mask": mask, "name": "lesion"}),
+        "SliceViewer": SliceViewer(
+            ct, window="lung", units="HU", overlays={"mask": mask, "name": "lesion"}
+        ),
         "VolumeViewer": VolumeViewer(ct, mask, units="HU", mode="planes"),
         "SegmentationOverlay": SegmentationOverlay(ct, mask, rng.uniform(0, 1, ct.shape)),
         "KernelPlayground": KernelPlayground(ct[3], kernel="edges"),
         "LossExplorer": LossExplorer(),
-        "ThresholdExplorer": ThresholdExplorer(y, np.clip(0.3 * y + rng.uniform(0, 0.7, 80),
-                                                          0, 1)),
-        "ScatterExplorer": ScatterExplorer(rng.normal(size=(20, 2)), rng.uniform(size=(20, 8, 8)),
-                                           rng.integers(0, 2, 20)),
+        "ThresholdExplorer": ThresholdExplorer(y, np.clip(0.3 * y + rng.uniform(0, 0.7, 80), 0, 1)),
+        "ScatterExplorer": ScatterExplorer(
+            rng.normal(size=(20, 2)), rng.uniform(size=(20, 8, 8)), rng.integers(0, 2, 20)
+        ),
     }
 
 
@@ -68,8 +69,10 @@ def test_each_widget_output_holds_its_view_a_picture_and_a_stable_summary(widget
     assert picture.mode == "P" and len(png) < 90_000  # a small palette PNG
     alt = metadata["image/png"]["alt"]
     assert alt == widget.alt_text() and len(alt) > 40
-    assert (picture.width, picture.height) == (metadata["image/png"]["width"],
-                                               metadata["image/png"]["height"])
+    assert (picture.width, picture.height) == (
+        metadata["image/png"]["width"],
+        metadata["image/png"]["height"],
+    )
     assert widget._repr_mimebundle_() == data
 
 
@@ -82,8 +85,11 @@ def test_the_picture_shows_the_view_under_a_caption_of_its_alt_text(widgets):
     caption = rgb[: rgb.shape[0] - height]
     assert caption.mean() > 200 and (caption < 100).any()  # dark text on white
     view = rgb[rgb.shape[0] - height :, :width].astype(int)
-    expected = np.asarray(Image.fromarray(decode_png(viewer.image_widget.value)).resize(
-        (width, height), Image.Resampling.NEAREST)).astype(int)
+    expected = np.asarray(
+        Image.fromarray(decode_png(viewer.image_widget.value)).resize(
+            (width, height), Image.Resampling.NEAREST
+        )
+    ).astype(int)
     assert np.abs(view - expected).mean() < 6  # the same picture, in 128 colours
     assert "window -600/1500 HU (lung)" in metadata["image/png"]["alt"]
     assert "lesion (sky blue outline and fill)" in metadata["image/png"]["alt"]
@@ -120,7 +126,8 @@ def test_static_png_shrinks_large_views_and_keeps_transparency():
     rgba = np.zeros((50, 60, 4), np.uint8)
     png, _ = static_png(rgba)
     assert "transparency" in Image.open(io.BytesIO(png)).info or Image.open(
-        io.BytesIO(png)).mode in ("RGBA", "PA")
+        io.BytesIO(png)
+    ).mode in ("RGBA", "PA")
 
 
 def test_changes_outside_a_cell_do_not_replace_the_picture(widgets, monkeypatch):
@@ -136,14 +143,19 @@ def test_changes_outside_a_cell_do_not_replace_the_picture(widgets, monkeypatch)
 
 
 def test_a_later_cell_replaces_the_stored_picture_once_and_keeps_the_summary():
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (
-        "import numpy as np\nfrom medlab.widgets import SliceViewer\n"
-        "ct = np.linspace(-1000, 1000, 40 * 30, dtype=np.float32).reshape(40, 30)\n"
-        "viewer = SliceViewer(ct, window='lung', units='HU')\nviewer",
-        "viewer.controls.preset.value = 'bone'\nviewer.controls.preset.value = 'brain'\n"
-        "viewer.controls.preset.value = 'bone'",
-        "x = 1",
-    )])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(c)
+            for c in (
+                "import numpy as np\nfrom medlab.widgets import SliceViewer\n"
+                "ct = np.linspace(-1000, 1000, 40 * 30, dtype=np.float32).reshape(40, 30)\n"
+                "viewer = SliceViewer(ct, window='lung', units='HU')\nviewer",
+                "viewer.controls.preset.value = 'bone'\nviewer.controls.preset.value = 'brain'\n"
+                "viewer.controls.preset.value = 'bone'",
+                "x = 1",
+            )
+        ]
+    )
     client = NotebookClient(nb, kernel_name="python3", timeout=120)
     updates = []
     update_display = client._update_display_id

@@ -86,16 +86,20 @@ def test_each_plane_is_labelled_with_its_orientation_letters(volume):
     for plane in ("axial", "coronal", "sagittal"):
         white = np.all(shown(v, plane) == 255, axis=2)
         h, w = white.shape
-        sides = {"top": white[:20, w // 2 - 10 : w // 2 + 10],
-                 "bottom": white[-20:, w // 2 - 10 : w // 2 + 10],
-                 "left": white[h // 2 - 10 : h // 2 + 10, :20],
-                 "right": white[h // 2 - 10 : h // 2 + 10, -20:]}
+        sides = {
+            "top": white[:20, w // 2 - 10 : w // 2 + 10],
+            "bottom": white[-20:, w // 2 - 10 : w // 2 + 10],
+            "left": white[h // 2 - 10 : h // 2 + 10, :20],
+            "right": white[h // 2 - 10 : h // 2 + 10, -20:],
+        }
         for side, patch in sides.items():
             assert patch.sum() >= 30, (plane, side)  # a 10 x 14 px letter (values < 100 are grey)
     # the letters themselves are render.ORIENTATION's, checked glyph by glyph in test_render
     assert "head up, patient's right on the left" in v.images["coronal"].alt
-    assert "anterior up" in v.images["axial"].alt and "anterior on the left" in v.images[
-        "sagittal"].alt
+    assert (
+        "anterior up" in v.images["axial"].alt
+        and "anterior on the left" in v.images["sagittal"].alt
+    )
 
 
 def test_a_click_in_a_plane_moves_the_cursor_there(volume):
@@ -118,8 +122,15 @@ def test_labels_are_filled_outlined_in_safe_colours_and_read_out(volume):
     labels = np.zeros(volume.shape, np.int16)
     labels[4, 2:6, 2:6] = 1
     labels[4, 10:14, 6:10] = 2
-    v = VolumeViewer(volume, labels, window=(50, 100), mode="planes", opacity=1.0, max_px=240,
-                     label_names={1: "lung", 2: "nodule"})
+    v = VolumeViewer(
+        volume,
+        labels,
+        window=(50, 100),
+        mode="planes",
+        opacity=1.0,
+        max_px=240,
+        label_names={1: "lung", 2: "nodule"},
+    )
     v.set_cursor(4, 3, 3)
     rgb = shown(v, "axial")
     assert rgb[block_centre("axial", 2, 5)].tolist() == [86, 180, 233]  # label 1: sky blue
@@ -222,8 +233,9 @@ def test_3d_view_sends_the_volume_as_nifti_with_the_patient_the_right_way_round(
 
 def test_3d_label_surfaces_lie_where_the_labels_are_in_millimetres(ct_case):
     ct, labels, spacing = ct_case
-    v = VolumeViewer(ct, labels, spacing=spacing, units="HU", mode="3d",
-                     label_names=["right lung", "lesion"])
+    v = VolumeViewer(
+        ct, labels, spacing=spacing, units="HU", mode="3d", label_names=["right lung", "lesion"]
+    )
     meshes = v.view3d.meshes
     assert sorted(meshes) == [1, 2]
     affine = _course_affine_by_hand(ct.shape, spacing)
@@ -231,9 +243,14 @@ def test_3d_label_surfaces_lie_where_the_labels_are_in_millimetres(ct_case):
         assert mesh.rgba255[:3] == list(v.label_colors[value])
         verts = _ply_vertices(mesh.data)
         zz, yy, xx = np.nonzero(labels == value)
-        corners = np.array([[x, y, z, 1.0] for x in (xx.min() - 0.5, xx.max() + 0.5)
-                            for y in (yy.min() - 0.5, yy.max() + 0.5)
-                            for z in (zz.min() - 0.5, zz.max() + 0.5)])
+        corners = np.array(
+            [
+                [x, y, z, 1.0]
+                for x in (xx.min() - 0.5, xx.max() + 0.5)
+                for y in (yy.min() - 0.5, yy.max() + 0.5)
+                for z in (zz.min() - 0.5, zz.max() + 0.5)
+            ]
+        )
         box = corners @ affine.T
         lo, hi = box[:, :3].min(axis=0), box[:, :3].max(axis=0)
         assert np.all(verts >= lo - 1e-3) and np.all(verts <= hi + 1e-3)
@@ -249,14 +266,25 @@ def test_3d_label_surfaces_lie_where_the_labels_are_in_millimetres(ct_case):
 def _course_affine_by_hand(shape, spacing):
     nz, ny, nx = shape
     sz, sy, sx = spacing
-    return np.array([[-sx, 0, 0, sx * (nx - 1) / 2], [0, -sy, 0, sy * (ny - 1) / 2],
-                     [0, 0, sz, -sz * (nz - 1) / 2], [0, 0, 0, 1.0]])
+    return np.array(
+        [
+            [-sx, 0, 0, sx * (nx - 1) / 2],
+            [0, -sy, 0, sy * (ny - 1) / 2],
+            [0, 0, sz, -sz * (nz - 1) / 2],
+            [0, 0, 0, 1.0],
+        ]
+    )
 
 
 def _ply_vertices(data):
     head, body = data.split(b"end_header\n", 1)
-    n = int(next(line.split()[2] for line in head.decode().splitlines()
-                 if line.startswith("element vertex")))
+    n = int(
+        next(
+            line.split()[2]
+            for line in head.decode().splitlines()
+            if line.startswith("element vertex")
+        )
+    )
     return np.frombuffer(body[: 12 * n], "<f4").reshape(n, 3).astype(float)
 
 
@@ -267,7 +295,8 @@ def test_3d_crosshair_rotation_and_threshold_follow_the_controls(ct_case):
     nz, ny, nx = ct.shape
     # NiiVue's crosshair in fractions of the RAS-ordered volume: x and y run against R, A
     assert v.view3d.nv.scene.crosshair_pos == pytest.approx(
-        [(nx - 1 - 30 + 0.5) / nx, (ny - 1 - 10 + 0.5) / ny, (6 + 0.5) / nz])
+        [(nx - 1 - 30 + 0.5) / nx, (ny - 1 - 10 + 0.5) / ny, (6 + 0.5) / nz]
+    )
     v.azimuth_slider.value = 90
     v.elevation_slider.value = 30
     assert (v.view3d.nv.scene.render_azimuth, v.view3d.nv.scene.render_elevation) == (90, 30)
@@ -371,7 +400,8 @@ def run_notebook(cells, timeout):
     """
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     client = NotebookClient(
-        nb, kernel_name="python3",
+        nb,
+        kernel_name="python3",
         timeout_func=lambda cell: 300 if cell is nb.cells[0] else timeout,
     )
     sent = []
@@ -464,8 +494,10 @@ def test_unguarded_itkwidgets_view_freezes_a_headless_kernel():
     """The control experiment: what the guard prevents (the next cell never finishes)."""
     with pytest.raises(CellTimeoutError):
         run_notebook(
-            ["import numpy as np, itkwidgets\nviewer = itkwidgets.view(np.zeros((6, 6, 6)))",
-             "x = 1 + 1"],
+            [
+                "import numpy as np, itkwidgets\nviewer = itkwidgets.view(np.zeros((6, 6, 6)))",
+                "x = 1 + 1",
+            ],
             timeout=15,
         )
 

@@ -154,9 +154,7 @@ class _Subject:
 class Expectation(Protocol):
     """What an answer must be (an array, a number ...), as :class:`Array` and the others."""
 
-    def accept(
-        self, got: Any, want: Any, args: tuple, subject: _Subject
-    ) -> tuple[Any, list[Item]]:
+    def accept(self, got: Any, want: Any, args: tuple, subject: _Subject) -> tuple[Any, list[Item]]:
         """``(plain value, items)``; refused when the last item is not ok."""
         ...
 
@@ -188,9 +186,7 @@ class Array:
     wrong_shape: Callable[..., str] | None = None
     shape_mistakes: Sequence[Mistake] = ()
 
-    def accept(
-        self, got: Any, want: Any, args: tuple, subject: _Subject
-    ) -> tuple[Any, list[Item]]:
+    def accept(self, got: Any, want: Any, args: tuple, subject: _Subject) -> tuple[Any, list[Item]]:
         noun = "a NumPy array" if self.strict else "an array"
         if self.strict and not issubclass(type(got), np.ndarray):
             return None, [Item(False, subject.should(noun, describe(got)))]
@@ -248,9 +244,7 @@ class Number:
     what: str = ""
     finite: bool = True
 
-    def accept(
-        self, got: Any, want: Any, args: tuple, subject: _Subject
-    ) -> tuple[Any, list[Item]]:
+    def accept(self, got: Any, want: Any, args: tuple, subject: _Subject) -> tuple[Any, list[Item]]:
         what = f" ({self.what})" if self.what else ""
         value = plain_number(got)
         if value is None:
@@ -279,9 +273,7 @@ class Numbers:
     phrase: str = ""
     shape_mistakes: Sequence[Mistake] = ()
 
-    def accept(
-        self, got: Any, want: Any, args: tuple, subject: _Subject
-    ) -> tuple[Any, list[Item]]:
+    def accept(self, got: Any, want: Any, args: tuple, subject: _Subject) -> tuple[Any, list[Item]]:
         phrase = self.phrase or f"{self.n} numbers"
         try:
             plain = plain_array(got)
@@ -321,9 +313,7 @@ class Converted:
     convert: Callable[[Any], Any]
     phrase: str
 
-    def accept(
-        self, got: Any, want: Any, args: tuple, subject: _Subject
-    ) -> tuple[Any, list[Item]]:
+    def accept(self, got: Any, want: Any, args: tuple, subject: _Subject) -> tuple[Any, list[Item]]:
         try:
             value = self.convert(got)
         except Exception:  # the learner's object may raise anything while converted
@@ -420,9 +410,7 @@ class FunctionCheck(_Comparison):
         for args in cases:
             want = self.reference(*args)
             label = self.call(*args) if self.call is not None else self.name
-            got, error = call_safely(
-                function, label, *args, numpy_warnings=self.numpy_warnings
-            )
+            got, error = call_safely(function, label, *args, numpy_warnings=self.numpy_warnings)
             if error is not None:
                 return [error]
             value, items = self.returns.accept(got, want, args, subject)

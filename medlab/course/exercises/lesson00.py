@@ -54,25 +54,39 @@ check_hounsfield = ValueCheck(
     expect=Array(floating=True, strict=True),
     close=_close,
     mistakes=(
-        Mistake("it looks like you forgot to add RescaleIntercept",
-                like=lambda ct: ct.raw * ct.slope),
-        Mistake("it looks like you added RescaleIntercept but did not multiply by RescaleSlope",
-                like=lambda ct: ct.raw + ct.intercept),
-        Mistake("it looks like you subtracted RescaleIntercept instead of adding it",
-                like=lambda ct: ct.raw * ct.slope - ct.intercept),
-        Mistake("multiply by RescaleSlope first, then add RescaleIntercept",
-                like=lambda ct: (ct.raw + ct.intercept) * ct.slope),
-        Mistake("these are still the raw stored values: apply RescaleSlope and RescaleIntercept",
-                like=lambda ct: ct.raw),
-        Mistake(lambda got, want, ct: f"every value is off by the same amount "
-                                      f"({float((got - want).mean()):.4g} HU)",
-                when=lambda got, want, ct: np.ptp(got - want) < _TOLERANCE),
+        Mistake(
+            "it looks like you forgot to add RescaleIntercept", like=lambda ct: ct.raw * ct.slope
+        ),
+        Mistake(
+            "it looks like you added RescaleIntercept but did not multiply by RescaleSlope",
+            like=lambda ct: ct.raw + ct.intercept,
+        ),
+        Mistake(
+            "it looks like you subtracted RescaleIntercept instead of adding it",
+            like=lambda ct: ct.raw * ct.slope - ct.intercept,
+        ),
+        Mistake(
+            "multiply by RescaleSlope first, then add RescaleIntercept",
+            like=lambda ct: (ct.raw + ct.intercept) * ct.slope,
+        ),
+        Mistake(
+            "these are still the raw stored values: apply RescaleSlope and RescaleIntercept",
+            like=lambda ct: ct.raw,
+        ),
+        Mistake(
+            lambda got, want, ct: (
+                f"every value is off by the same amount ({float((got - want).mean()):.4g} HU)"
+            ),
+            when=lambda got, want, ct: np.ptp(got - want) < _TOLERANCE,
+        ),
     ),
     otherwise="values differ from the reference",
-    detail=lambda got, want, ct: f"; your values run {describe_range(got)}, "
-                                 f"expected {describe_range(want)} HU",
-    passed=lambda got, want, ct: f"values match the reference within {_TOLERANCE:g} HU "
-                                 f"({describe_range(want)} HU)",
+    detail=lambda got, want, ct: (
+        f"; your values run {describe_range(got)}, expected {describe_range(want)} HU"
+    ),
+    passed=lambda got, want, ct: (
+        f"values match the reference within {_TOLERANCE:g} HU ({describe_range(want)} HU)"
+    ),
 )
 
 _within_1e6 = partial(np.allclose, atol=1e-6)
@@ -85,17 +99,26 @@ check_lung_window = ValueCheck(
     expect=Array(floating=True, strict=True),
     close=_within_1e6,
     mistakes=(
-        Mistake(lambda got, want, hu: f"a windowed image runs from 0 to 1; yours runs "
-                                      f"{describe_range(got)}: use the `window` function",
-                when=lambda got, want, hu: got.min() < -1e-6 or got.max() > 1 + 1e-6),
+        Mistake(
+            lambda got, want, hu: (
+                f"a windowed image runs from 0 to 1; yours runs "
+                f"{describe_range(got)}: use the `window` function"
+            ),
+            when=lambda got, want, hu: got.min() < -1e-6 or got.max() > 1 + 1e-6,
+        ),
         *(
-            Mistake(f"this is the {name.replace('_', ' ')} window; the lung preset is another "
-                    "entry of WINDOWS", like=partial(window, center=center, width=width))
+            Mistake(
+                f"this is the {name.replace('_', ' ')} window; the lung preset is another "
+                "entry of WINDOWS",
+                like=partial(window, center=center, width=width),
+            )
             for name, (center, width) in WINDOWS.items()
             if name != "lung"
         ),
-        Mistake("centre and width seem swapped: window(hu, center, width)",
-                like=lambda hu: window(hu, WINDOWS["lung"][1], abs(WINDOWS["lung"][0]))),
+        Mistake(
+            "centre and width seem swapped: window(hu, center, width)",
+            like=lambda hu: window(hu, WINDOWS["lung"][1], abs(WINDOWS["lung"][0])),
+        ),
     ),
     otherwise="these values are not the lung window of the HU image",
     passed="this is the lung window (level −600 HU, width 1500 HU)",

@@ -17,8 +17,10 @@ from medlab.course.exercises._declarative import (
 
 __all__ = ["EXERCISES"]
 
-_HOMOGENEOUS = Mistake("drop the homogeneous coordinate, the trailing 1",
-                       when=lambda got, want, *_: got.shape == (np.size(want) + 1,))
+_HOMOGENEOUS = Mistake(
+    "drop the homogeneous coordinate, the trailing 1",
+    when=lambda got, want, *_: got.shape == (np.size(want) + 1,),
+)
 
 
 # --------------------------------------------------------------------------- 01.fov
@@ -44,15 +46,23 @@ check_fov = ValueCheck(
     expect=Numbers(2, shape_mistakes=[_HOMOGENEOUS]),
     close=partial(np.allclose, atol=0.01),
     mistakes=(
-        Mistake("these are pixel counts, not millimetres: use the pixel spacing",
-                like=lambda shape, spacing, thickness: np.array(shape, float)),
-        Mistake("PixelSpacing is millimetres per pixel: multiply, do not divide",
-                like=lambda shape, spacing, thickness: np.divide(shape, spacing),
-                close=partial(np.allclose, rtol=1e-3)),
-        Mistake("SliceThickness is the size across the slice; in-plane size uses PixelSpacing",
-                like=lambda shape, spacing, thickness: np.multiply(shape, thickness)),
-        Mistake("that is the size of one pixel; the image has many",
-                like=lambda shape, spacing, thickness: np.array(spacing)),
+        Mistake(
+            "these are pixel counts, not millimetres: use the pixel spacing",
+            like=lambda shape, spacing, thickness: np.array(shape, float),
+        ),
+        Mistake(
+            "PixelSpacing is millimetres per pixel: multiply, do not divide",
+            like=lambda shape, spacing, thickness: np.divide(shape, spacing),
+            close=partial(np.allclose, rtol=1e-3),
+        ),
+        Mistake(
+            "SliceThickness is the size across the slice; in-plane size uses PixelSpacing",
+            like=lambda shape, spacing, thickness: np.multiply(shape, thickness),
+        ),
+        Mistake(
+            "that is the size of one pixel; the image has many",
+            like=lambda shape, spacing, thickness: np.array(spacing),
+        ),
     ),
     otherwise="the physical size should be a few centimetres on each side",
     detail=lambda got, *_: f" (you found {got[0]:.4g} × {got[1]:.4g} mm)",
@@ -77,25 +87,41 @@ check_window = FunctionCheck(
     cases=[(_HU, -600.0, 1500.0), (_HU, 40.0, 400.0), (_HU, 400.0, 1800.0), (_HU, 40.0, 80.0)],
     reference=_window,
     call=lambda hu, c, w: f"my_window(hu, {c:g}, {w:g})",
-    returns=Array(wrong_shape=lambda got, want, *_: f"the output should have the input's "
-                                                    f"shape {want.shape}, found {got.shape}"),
+    returns=Array(
+        wrong_shape=lambda got, want, *_: (
+            f"the output should have the input's shape {want.shape}, found {got.shape}"
+        )
+    ),
     close=partial(np.allclose, atol=1e-5),
     mistakes=(
-        Mistake(lambda got, *_: "values should stay in [0, 1]: clip everything below the window "
-                                f"to 0 and above it to 1 (found {got.min():.3g} to "
-                                f"{got.max():.3g})",
-                when=lambda got, *_: got.min() < -1e-6 or got.max() > 1 + 1e-6),
-        Mistake("the window starts at center − width/2, not at center",
-                like=lambda hu, c, w: np.clip((hu - c) / w, 0, 1)),
-        Mistake("the window spans the whole width, not half of it",
-                like=lambda hu, c, w: np.clip((hu - (c - w / 2)) / (w / 2), 0, 1)),
-        Mistake("values are rounded: keep them as floats",
-                when=lambda got, want, *_: np.allclose(got * 255, want * 255, atol=0.51)
-                and got.max() <= 1),
+        Mistake(
+            lambda got, *_: (
+                "values should stay in [0, 1]: clip everything below the window "
+                f"to 0 and above it to 1 (found {got.min():.3g} to "
+                f"{got.max():.3g})"
+            ),
+            when=lambda got, *_: got.min() < -1e-6 or got.max() > 1 + 1e-6,
+        ),
+        Mistake(
+            "the window starts at center − width/2, not at center",
+            like=lambda hu, c, w: np.clip((hu - c) / w, 0, 1),
+        ),
+        Mistake(
+            "the window spans the whole width, not half of it",
+            like=lambda hu, c, w: np.clip((hu - (c - w / 2)) / (w / 2), 0, 1),
+        ),
+        Mistake(
+            "values are rounded: keep them as floats",
+            when=lambda got, want, *_: (
+                np.allclose(got * 255, want * 255, atol=0.51) and got.max() <= 1
+            ),
+        ),
     ),
-    otherwise=lambda got, want, hu, c, w: f"with center {c:g} and width {w:g}, {c - w / 2:g} HU "
-                                          f"should map to 0, {c:g} HU to 0.5 and {c + w / 2:g} "
-                                          "HU to 1",
+    otherwise=lambda got, want, hu, c, w: (
+        f"with center {c:g} and width {w:g}, {c - w / 2:g} HU "
+        f"should map to 0, {c:g} HU to 0.5 and {c + w / 2:g} "
+        "HU to 1"
+    ),
     passed="matches the lung, soft-tissue, bone and brain windows",
 )
 
@@ -110,9 +136,7 @@ def _mni_affine() -> np.ndarray:
 
     from medlab.datasets import bundled_path
 
-    path = bundled_path(
-        "nilearn", "datasets/data/mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz"
-    )
+    path = bundled_path("nilearn", "datasets/data/mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz")
     return np.asarray(nib.Nifti1Image.from_filename(path).affine, dtype=np.float64)
 
 
@@ -128,14 +152,19 @@ check_voxel_index = ValueCheck(
     expect=Numbers(3, shape_mistakes=[_HOMOGENEOUS]),
     close=partial(np.allclose, atol=1e-3),
     mistakes=(
-        Mistake("that is the world position of voxel (0, 0, 0), the opposite question",
-                like=lambda affine: affine[:3, 3]),
-        Mistake("close: the rotation/scaling part of the affine matters too",
-                like=lambda affine: -affine[:3, 3]),
+        Mistake(
+            "that is the world position of voxel (0, 0, 0), the opposite question",
+            like=lambda affine: affine[:3, 3],
+        ),
+        Mistake(
+            "close: the rotation/scaling part of the affine matters too",
+            like=lambda affine: -affine[:3, 3],
+        ),
     ),
     otherwise="the index should map to (0, 0, 0) mm through the affine",
     detail=lambda got, want, affine: "; your index maps to ({:.4g}, {:.4g}, {:.4g}) mm".format(
-        *_world_mm(affine, got)),
+        *_world_mm(affine, got)
+    ),
     passed="the voxel index maps back to (0, 0, 0) mm through the affine",
 )
 

@@ -52,26 +52,38 @@ check_convolve = FunctionCheck(
     cases=_convolve_cases,
     reference=_convolve,
     returns=Array(
-        wrong_shape=lambda got, want, *_: f"the output should have shape {want.shape}, "
-                                          f"found {got.shape}",
+        wrong_shape=lambda got, want, *_: (
+            f"the output should have shape {want.shape}, found {got.shape}"
+        ),
         shape_mistakes=[
-            Mistake("the output should be the same size as the input (pad the border first)",
-                    when=lambda got, want, *_: got.ndim == 2
-                    and all(a < s for a, s in zip(got.shape, want.shape, strict=True))),
+            Mistake(
+                "the output should be the same size as the input (pad the border first)",
+                when=lambda got, want, *_: (
+                    got.ndim == 2 and all(a < s for a, s in zip(got.shape, want.shape, strict=True))
+                ),
+            ),
         ],
     ),
     close=_within_1e6,
     mistakes=(
-        Mistake("this is correlation (what Conv2D computes): convolution flips the kernel in "
-                "both directions first", like=_correlate),
-        Mistake("the interior is right but the border is not: pad by mirroring, the edge pixel "
-                "included (SciPy's mode='reflect')",
-                when=lambda got, want, image, kernel: _within_1e6(got[_inner(kernel)],
-                                                                  want[_inner(kernel)])),
-        Mistake("the kernel is not flipped (that is correlation), and the border padding "
-                "differs too",
-                when=lambda got, want, image, kernel: _within_1e6(
-                    got[_inner(kernel)], _correlate(image, kernel)[_inner(kernel)])),
+        Mistake(
+            "this is correlation (what Conv2D computes): convolution flips the kernel in "
+            "both directions first",
+            like=_correlate,
+        ),
+        Mistake(
+            "the interior is right but the border is not: pad by mirroring, the edge pixel "
+            "included (SciPy's mode='reflect')",
+            when=lambda got, want, image, kernel: _within_1e6(
+                got[_inner(kernel)], want[_inner(kernel)]
+            ),
+        ),
+        Mistake(
+            "the kernel is not flipped (that is correlation), and the border padding differs too",
+            when=lambda got, want, image, kernel: _within_1e6(
+                got[_inner(kernel)], _correlate(image, kernel)[_inner(kernel)]
+            ),
+        ),
     ),
     otherwise="the values differ from scipy.ndimage.convolve",
     detail=lambda got, want, image, kernel: f" (kernel {kernel.shape[0]}×{kernel.shape[1]})",
@@ -110,16 +122,23 @@ check_psnr = FunctionCheck(
     returns=Number("decibels"),
     close=lambda got, want: bool(np.isclose(got, want, rtol=1e-6)),
     mistakes=(
-        Mistake("with 20·log10 use the root of the MSE (or 10·log10 of the MSE itself)",
-                like=lambda r, t, d: 20 * np.log10(d / _mse(r, t))),
-        Mistake("the peak signal is squared too: data_range², divided by the MSE",
-                like=lambda r, t, d: 10 * np.log10(d / _mse(r, t))),
-        Mistake("decibels use log10, not the natural logarithm",
-                like=lambda r, t, d: 10 * np.log(d**2 / _mse(r, t))),
-        Mistake("use the mean squared error, not its root",
-                like=lambda r, t, d: 10 * np.log10(d**2 / np.sqrt(_mse(r, t)))),
-        Mistake("the ratio is upside down: peak² over MSE",
-                like=lambda r, t, d: -_psnr(r, t, d)),
+        Mistake(
+            "with 20·log10 use the root of the MSE (or 10·log10 of the MSE itself)",
+            like=lambda r, t, d: 20 * np.log10(d / _mse(r, t)),
+        ),
+        Mistake(
+            "the peak signal is squared too: data_range², divided by the MSE",
+            like=lambda r, t, d: 10 * np.log10(d / _mse(r, t)),
+        ),
+        Mistake(
+            "decibels use log10, not the natural logarithm",
+            like=lambda r, t, d: 10 * np.log(d**2 / _mse(r, t)),
+        ),
+        Mistake(
+            "use the mean squared error, not its root",
+            like=lambda r, t, d: 10 * np.log10(d**2 / np.sqrt(_mse(r, t))),
+        ),
+        Mistake("the ratio is upside down: peak² over MSE", like=lambda r, t, d: -_psnr(r, t, d)),
     ),
     otherwise="the value differs from the peak signal-to-noise ratio",
     detail=lambda got, want, r, t, d: f" (data_range {d:g}: you returned {got:.4g} dB)",
@@ -148,29 +167,45 @@ check_zscore = FunctionCheck(
     "zscore",
     cases=_zscore_case,
     reference=_zscore,
-    returns=Array(shape_mistakes=[
-        Mistake("return the whole image normalised, not only the pixels inside the mask",
-                when=lambda got, want, image, mask: got.ndim == 1 and got.size == mask.sum()),
-    ]),
+    returns=Array(
+        shape_mistakes=[
+            Mistake(
+                "return the whole image normalised, not only the pixels inside the mask",
+                when=lambda got, want, image, mask: got.ndim == 1 and got.size == mask.sum(),
+            ),
+        ]
+    ),
     close=partial(np.allclose, rtol=1e-3, atol=1e-3),
     mistakes=(
-        Mistake("the statistics come from the whole image, background included: compute the "
-                "mean and standard deviation inside the mask only",
-                like=lambda image, mask: (image - image.mean()) / image.std()),
-        Mistake("divide by the standard deviation, not the variance",
-                like=lambda image, mask: (image - image[mask].mean()) / image[mask].var()),
-        Mistake("that is the sample standard deviation (ddof=1): use the population one, "
-                "np.std's default ddof=0, so that the standard deviation inside the mask is "
-                "exactly 1",
-                like=lambda image, mask: (image - image[mask].mean()) / image[mask].std(ddof=1)),
-        Mistake("the mean is removed but the result is not divided by the standard deviation",
-                like=lambda image, mask: image - image[mask].mean()),
-        Mistake("this looks like min-max scaling to [0, 1]; a z-score has mean 0 and std 1",
-                when=lambda got, *_: got.min() >= 0 and got.max() <= 1),
+        Mistake(
+            "the statistics come from the whole image, background included: compute the "
+            "mean and standard deviation inside the mask only",
+            like=lambda image, mask: (image - image.mean()) / image.std(),
+        ),
+        Mistake(
+            "divide by the standard deviation, not the variance",
+            like=lambda image, mask: (image - image[mask].mean()) / image[mask].var(),
+        ),
+        Mistake(
+            "that is the sample standard deviation (ddof=1): use the population one, "
+            "np.std's default ddof=0, so that the standard deviation inside the mask is "
+            "exactly 1",
+            like=lambda image, mask: (image - image[mask].mean()) / image[mask].std(ddof=1),
+        ),
+        Mistake(
+            "the mean is removed but the result is not divided by the standard deviation",
+            like=lambda image, mask: image - image[mask].mean(),
+        ),
+        Mistake(
+            "this looks like min-max scaling to [0, 1]; a z-score has mean 0 and std 1",
+            when=lambda got, *_: got.min() >= 0 and got.max() <= 1,
+        ),
     ),
     otherwise="inside the mask the result should have mean 0 and standard deviation 1",
-    passed=("the output has the input's shape (20, 24)",  # the one case's image
-            "inside the mask: mean 0 and standard deviation 1"),
+    passed=(
+        "the output has the input's shape (20, 24)",  # the one case's image
+        "inside the mask: mean 0 and standard deviation 1",
+    ),
 )
 
 
@@ -191,7 +226,7 @@ EXERCISES = (
             "    flipped = kernel[::-1, ::-1]  # convolution flips; correlation does not\n"
             "    kh, kw = kernel.shape\n"
             "    pad = ((kh // 2, kh // 2), (kw // 2, kw // 2))  # half the kernel on each side\n"
-            "    padded = np.pad(image, pad, mode=\"symmetric\")  # SciPy's mode=\"reflect\"\n"
+            '    padded = np.pad(image, pad, mode="symmetric")  # SciPy\'s mode="reflect"\n'
             "    out = np.zeros(image.shape)\n"
             "    for i in range(image.shape[0]):\n"
             "        for j in range(image.shape[1]):\n"

@@ -100,11 +100,16 @@ check_flipped_kernel = ValueCheck(
     reference=lambda: _sobel_x()[::-1, ::-1],
     expect=Array(floating=True, strict=True),
     mistakes=(
-        Mistake("this is sobel_x unchanged: Conv2D slides the kernel without flipping it, so "
-                "the result would be the negative edge map", like=_sobel_x),
-        Mistake("a transpose swaps rows and columns: that turns an x-gradient into a "
-                "y-gradient, not what we want",
-                like=(lambda: _sobel_x().T, lambda: _sobel_x()[::-1, ::-1].T)),
+        Mistake(
+            "this is sobel_x unchanged: Conv2D slides the kernel without flipping it, so "
+            "the result would be the negative edge map",
+            like=_sobel_x,
+        ),
+        Mistake(
+            "a transpose swaps rows and columns: that turns an x-gradient into a "
+            "y-gradient, not what we want",
+            like=(lambda: _sobel_x().T, lambda: _sobel_x()[::-1, ::-1].T),
+        ),
     ),
     otherwise="Conv2D with this kernel does not reproduce the convolution",
     passed='Conv2D with this kernel reproduces convolve2d(image, sobel_x, mode="constant")',
@@ -133,18 +138,22 @@ check_max_pool = FunctionCheck(
     reference=_reference_pool,
     call=lambda x: f"max_pool_2x2 on a {x.shape} array",
     returns=Array(
-        wrong_shape=lambda got, want, x: f"on a {x.shape} array the output shape is "
-                                         f"{got.shape}, expected {want.shape}",
+        wrong_shape=lambda got, want, x: (
+            f"on a {x.shape} array the output shape is {got.shape}, expected {want.shape}"
+        ),
         shape_mistakes=[
-            Mistake("odd sizes drop the last row/column, as Keras' 'valid' pooling",
-                    when=lambda got, want, x: x.shape[0] % 2 or x.shape[1] % 2),
+            Mistake(
+                "odd sizes drop the last row/column, as Keras' 'valid' pooling",
+                when=lambda got, want, x: x.shape[0] % 2 or x.shape[1] % 2,
+            ),
         ],
     ),
     mistakes=(
-        Mistake("you kept the top-left value of each 2×2 block, not its maximum",
-                like=_top_left),
-        Mistake("you took the largest absolute value; max-pooling keeps the largest value",
-                like=lambda x: _reference_pool(np.abs(x))),
+        Mistake("you kept the top-left value of each 2×2 block, not its maximum", like=_top_left),
+        Mistake(
+            "you took the largest absolute value; max-pooling keeps the largest value",
+            like=lambda x: _reference_pool(np.abs(x)),
+        ),
     ),
     otherwise="values differ from the maximum of each non-overlapping 2×2 block",
     detail=lambda got, want, x: f" (on a {x.shape} array)",
@@ -163,15 +172,20 @@ check_dense_params = ValueCheck(
     expect=Converted(plain_integer, "an integer"),
     close=lambda got, want: got == want,
     mistakes=(
-        Mistake("close: every one of the 512 units also has a bias",
-                like=lambda: _DENSE_IN * 512),
-        Mistake("that is the number of inputs (the flattened features), not of weights",
-                like=lambda: _DENSE_IN),
-        Mistake("check the spatial size after the last pooling: 34 // 2 = 17",
-                like=(lambda: 18 * 18 * 128 * 512 + 512, lambda: 18 * 18 * 128 * 512)),
+        Mistake("close: every one of the 512 units also has a bias", like=lambda: _DENSE_IN * 512),
+        Mistake(
+            "that is the number of inputs (the flattened features), not of weights",
+            like=lambda: _DENSE_IN,
+        ),
+        Mistake(
+            "check the spatial size after the last pooling: 34 // 2 = 17",
+            like=(lambda: 18 * 18 * 128 * 512 + 512, lambda: 18 * 18 * 128 * 512),
+        ),
     ),
-    otherwise=lambda got, want: f"{got:,} is not it: the layer connects every flattened "
-                                "feature to every unit, plus one bias per unit",
+    otherwise=lambda got, want: (
+        f"{got:,} is not it: the layer connects every flattened "
+        "feature to every unit, plus one bias per unit"
+    ),
     passed=lambda got, want: f"{got:,} parameters: {got / _MODEL_PARAMS:.1%} of the whole model",
 )
 

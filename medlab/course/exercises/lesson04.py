@@ -29,8 +29,10 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 _BCE_CASES = (
     (np.array([1, 0, 1, 1, 0], float), np.array([0.9, 0.2, 0.6, 0.99, 0.45])),
-    (np.array([0, 0, 1, 0, 1, 0, 0, 1], float),
-     np.array([0.05, 0.7, 0.3, 0.5, 0.95, 0.1, 0.35, 0.8])),
+    (
+        np.array([0, 0, 1, 0, 1, 0, 0, 1], float),
+        np.array([0.05, 0.7, 0.3, 0.5, 0.95, 0.1, 0.35, 0.8]),
+    ),
 )
 
 
@@ -54,17 +56,27 @@ check_bce = FunctionCheck(
     returns=Number(_MEAN),
     close=_close,
     mistakes=(
-        Mistake("only the first term is negated: put both terms inside the brackets, "
-                "−[y·log ŷ + (1 − y)·log(1 − ŷ)]",
-                like=(_misbracketed, lambda y, p: _misbracketed(y, p) / y.size)),
-        Mistake("this is the sum over samples; the loss is the mean (divide by N)",
-                like=lambda y, p: _bce(y, p) * y.size),
-        Mistake("the sign is wrong: the loss is the *negative* log-likelihood",
-                like=(lambda y, p: -_bce(y, p), lambda y, p: -_bce(y, p) * y.size)),
-        Mistake("use the natural logarithm (np.log), as Keras does",
-                like=(lambda y, p: _bce(y, p) / np.log(10), lambda y, p: _bce(y, p) / np.log(2))),
-        Mistake("the (1 − y)·log(1 − ŷ) term for the negatives is missing",
-                like=lambda y, p: float(np.mean(-y * np.log(p)))),
+        Mistake(
+            "only the first term is negated: put both terms inside the brackets, "
+            "−[y·log ŷ + (1 − y)·log(1 − ŷ)]",
+            like=(_misbracketed, lambda y, p: _misbracketed(y, p) / y.size),
+        ),
+        Mistake(
+            "this is the sum over samples; the loss is the mean (divide by N)",
+            like=lambda y, p: _bce(y, p) * y.size,
+        ),
+        Mistake(
+            "the sign is wrong: the loss is the *negative* log-likelihood",
+            like=(lambda y, p: -_bce(y, p), lambda y, p: -_bce(y, p) * y.size),
+        ),
+        Mistake(
+            "use the natural logarithm (np.log), as Keras does",
+            like=(lambda y, p: _bce(y, p) / np.log(10), lambda y, p: _bce(y, p) / np.log(2)),
+        ),
+        Mistake(
+            "the (1 − y)·log(1 − ŷ) term for the negatives is missing",
+            like=lambda y, p: float(np.mean(-y * np.log(p))),
+        ),
     ),
     otherwise="the value differs from the mean binary cross-entropy",
     detail=lambda got, want, y, p: f" (for {y.size} samples you returned {got:.6g})",
@@ -94,16 +106,26 @@ check_cce = FunctionCheck(
     returns=Number(_MEAN),
     close=_close,
     mistakes=(
-        Mistake("you averaged over every entry (N × K); average over the N samples only",
-                like=lambda y, p: _cce(y, p) / p.shape[1]),
-        Mistake("this is the sum over samples; the loss is the mean (divide by N)",
-                like=lambda y, p: _cce(y, p) * len(p)),
-        Mistake("the sign is wrong: the loss is the *negative* log-likelihood",
-                like=lambda y, p: -_cce(y, p)),
-        Mistake("use the natural logarithm (np.log)",
-                like=(lambda y, p: _cce(y, p) / np.log(10), lambda y, p: _cce(y, p) / np.log(2))),
-        Mistake("only the true class's probability counts: multiply by the one-hot labels",
-                like=lambda y, p: float(-np.log(p).sum(axis=1).mean())),
+        Mistake(
+            "you averaged over every entry (N × K); average over the N samples only",
+            like=lambda y, p: _cce(y, p) / p.shape[1],
+        ),
+        Mistake(
+            "this is the sum over samples; the loss is the mean (divide by N)",
+            like=lambda y, p: _cce(y, p) * len(p),
+        ),
+        Mistake(
+            "the sign is wrong: the loss is the *negative* log-likelihood",
+            like=lambda y, p: -_cce(y, p),
+        ),
+        Mistake(
+            "use the natural logarithm (np.log)",
+            like=(lambda y, p: _cce(y, p) / np.log(10), lambda y, p: _cce(y, p) / np.log(2)),
+        ),
+        Mistake(
+            "only the true class's probability counts: multiply by the one-hot labels",
+            like=lambda y, p: float(-np.log(p).sum(axis=1).mean()),
+        ),
     ),
     otherwise="the value differs from the mean categorical cross-entropy",
     detail=lambda got, *_: f" (you returned {got:.6g})",
@@ -115,7 +137,7 @@ check_cce = FunctionCheck(
         close=_close,
         otherwise="right for 3 classes but not for 2: do not hard-code K",
         passed="equals the mean categorical cross-entropy (4 samples, 3 classes), and BCE "
-               "when K = 2",
+        "when K = 2",
     ),
 )
 
@@ -139,17 +161,26 @@ check_grad_logits = FunctionCheck(
     "bce_grad_logits",
     cases=[_GRAD_CASE],
     reference=_grad,
-    returns=Array(wrong_shape=lambda got, want, *_: f"the gradient has one entry per logit: "
-                                                    f"shape {want.shape}, found {got.shape}"),
+    returns=Array(
+        wrong_shape=lambda got, want, *_: (
+            f"the gradient has one entry per logit: shape {want.shape}, found {got.shape}"
+        )
+    ),
     close=lambda got, want: bool(np.allclose(got, want, rtol=_RTOL, atol=1e-12)),
     mistakes=(
-        Mistake("right shape of the curve, but the loss is a mean: divide by N",
-                like=lambda y, z: _grad(y, z) * z.size),
-        Mistake("the sign is flipped: the gradient points towards higher loss",
-                like=(lambda y, z: -_grad(y, z), lambda y, z: -_grad(y, z) * z.size)),
-        Mistake("this is the derivative with respect to the probability ŷ; chain it through "
-                "the sigmoid to get the logit's",
-                like=(lambda y, z: _grad_wrt_probability(y, z) / z.size, _grad_wrt_probability)),
+        Mistake(
+            "right shape of the curve, but the loss is a mean: divide by N",
+            like=lambda y, z: _grad(y, z) * z.size,
+        ),
+        Mistake(
+            "the sign is flipped: the gradient points towards higher loss",
+            like=(lambda y, z: -_grad(y, z), lambda y, z: -_grad(y, z) * z.size),
+        ),
+        Mistake(
+            "this is the derivative with respect to the probability ŷ; chain it through "
+            "the sigmoid to get the logit's",
+            like=(lambda y, z: _grad_wrt_probability(y, z) / z.size, _grad_wrt_probability),
+        ),
     ),
     otherwise="the values differ from the derivative of the mean BCE with respect to z",
     passed="matches the derivative of the mean loss for every logit",
@@ -181,8 +212,10 @@ check_stable_bce = FunctionCheck(
     reference=_stable_bce,
     returns=Number(_MEAN, finite=False),
     close=_close,
-    otherwise=lambda got, *_: f"for moderate logits (|z| ≤ 30) the mean loss should equal BCE "
-                              f"of σ(z); you returned {got:.6g}",
+    otherwise=lambda got, *_: (
+        f"for moderate logits (|z| ≤ 30) the mean loss should equal BCE "
+        f"of σ(z); you returned {got:.6g}"
+    ),
     passed="right for moderate logits",
     numpy_warnings=False,
     then=FunctionCheck(
@@ -192,15 +225,22 @@ check_stable_bce = FunctionCheck(
         returns=Number(_MEAN, finite=False),
         close=_close,
         mistakes=(
-            Mistake("the loss is inf or NaN for logits like ±1000: exp(1000) overflows and "
-                    "log(0) is −inf; rewrite the loss so that you only ever take exp of a "
-                    "negative number", when=lambda got, *_: not np.isfinite(got)),
-            Mistake("finite, but capped: clipping probabilities limits each loss to about 16; "
-                    "computed from the logit, a confidently wrong z = −1000 costs 1000",
-                    like=_clipped_bce, close=lambda got, clipped: abs(got - clipped) < 0.05),
+            Mistake(
+                "the loss is inf or NaN for logits like ±1000: exp(1000) overflows and "
+                "log(0) is −inf; rewrite the loss so that you only ever take exp of a "
+                "negative number",
+                when=lambda got, *_: not np.isfinite(got),
+            ),
+            Mistake(
+                "finite, but capped: clipping probabilities limits each loss to about 16; "
+                "computed from the logit, a confidently wrong z = −1000 costs 1000",
+                like=_clipped_bce,
+                close=lambda got, clipped: abs(got - clipped) < 0.05,
+            ),
         ),
-        otherwise=lambda got, *_: f"for logits of ±1000 the mean loss should be exact; you "
-                                  f"returned {got:.6g}",
+        otherwise=lambda got, *_: (
+            f"for logits of ±1000 the mean loss should be exact; you returned {got:.6g}"
+        ),
         passed="exact and finite for logits of ±1000 (no clipping)",
         numpy_warnings=False,
     ),

@@ -41,10 +41,15 @@ def _recalls(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
 
 def _wrong_sensitivity(got: np.ndarray, want: np.ndarray, y: np.ndarray, pred: np.ndarray) -> str:
     ppv = pred[y == 1].sum() / max(pred.sum(), 1)
-    extra = (" — that is the PPV (precision): divide by the actual positives instead"
-             if np.isclose(got[0], ppv) else "")
-    return (f"sensitivity {got[0]:.3f} is not TP / (TP + FN) on a test case with "
-            f"{int(y.sum())} positives{extra}")
+    extra = (
+        " — that is the PPV (precision): divide by the actual positives instead"
+        if np.isclose(got[0], ppv)
+        else ""
+    )
+    return (
+        f"sensitivity {got[0]:.3f} is not TP / (TP + FN) on a test case with "
+        f"{int(y.sum())} positives{extra}"
+    )
 
 
 # sensitivity_specificity(y_true, y_pred) against scikit-learn's recall
@@ -54,12 +59,19 @@ check_sens_spec = FunctionCheck(
     reference=_recalls,
     returns=Numbers(2, "two numbers (sensitivity, specificity)"),
     mistakes=(
-        Mistake("the two values are swapped: sensitivity is about the positives (sick), "
-                "specificity about the negatives", like=lambda y, pred: _recalls(y, pred)[::-1]),
+        Mistake(
+            "the two values are swapped: sensitivity is about the positives (sick), "
+            "specificity about the negatives",
+            like=lambda y, pred: _recalls(y, pred)[::-1],
+        ),
         Mistake(_wrong_sensitivity, when=lambda got, want, *_: not np.isclose(got[0], want[0])),
-        Mistake(lambda got, want, y, pred: f"specificity {got[1]:.3f} is not TN / (TN + FP) on "
-                                           f"a test case with {int((y == 0).sum())} negatives",
-                when=lambda got, want, *_: not np.isclose(got[1], want[1])),
+        Mistake(
+            lambda got, want, y, pred: (
+                f"specificity {got[1]:.3f} is not TN / (TN + FP) on "
+                f"a test case with {int((y == 0).sum())} negatives"
+            ),
+            when=lambda got, want, *_: not np.isclose(got[1], want[1]),
+        ),
     ),
     passed="sensitivity and specificity match scikit-learn on balanced and imbalanced label sets",
 )
@@ -105,15 +117,22 @@ check_threshold = FunctionCheck(
     returns=Number("a threshold"),
     close=lambda got, want: want - 1e-12 <= got <= want,
     mistakes=(
-        Mistake(lambda got, want, y, scores, target: f"at your threshold {got:.3f} the "
-                f"sensitivity is {_sensitivity(y, scores, got):.3f}, below the target {target}",
-                when=lambda got, want, y, scores, target:
-                _sensitivity(y, scores, got) < target - 1e-12),
-        Mistake(lambda got, want, y, scores, target: "your threshold reaches the target "
+        Mistake(
+            lambda got, want, y, scores, target: (
+                f"at your threshold {got:.3f} the "
+                f"sensitivity is {_sensitivity(y, scores, got):.3f}, below the target {target}"
+            ),
+            when=lambda got, want, y, scores, target: _sensitivity(y, scores, got) < target - 1e-12,
+        ),
+        Mistake(
+            lambda got, want, y, scores, target: (
+                "your threshold reaches the target "
                 "sensitivity, but a higher one does too and keeps specificity "
                 f"{_specificity(y, scores, want):.3f} instead of "
-                f"{_specificity(y, scores, got):.3f}: pick the highest",
-                when=lambda got, want, *_: got < want - 1e-12),
+                f"{_specificity(y, scores, got):.3f}: pick the highest"
+            ),
+            when=lambda got, want, *_: got < want - 1e-12,
+        ),
     ),
     passed="the highest threshold that reaches the target sensitivity, on three score sets",
 )
@@ -142,19 +161,27 @@ def _counts(y: np.ndarray) -> np.ndarray:
 # balanced_class_weight(y) against scikit-learn's compute_class_weight('balanced')
 check_class_weight = FunctionCheck(
     "balanced_class_weight",
-    cases=[(np.array([0] * 90 + [1] * 10),), (np.array([0] * 30 + [1] * 70),),
-           (np.array([0, 1] * 8),)],
+    cases=[
+        (np.array([0] * 90 + [1] * 10),),
+        (np.array([0] * 30 + [1] * 70),),
+        (np.array([0, 1] * 8),),
+    ],
     reference=_balanced,
     returns=Converted(_two_weights, "a dict {0: weight_of_negatives, 1: weight_of_positives}"),
     mistakes=(
-        Mistake("the ratio is right but the scale is not: with balanced weights the weighted "
-                "number of samples equals the number of samples",
-                when=lambda got, want, y: np.isclose(got[1] / got[0], want[1] / want[0])),
-        Mistake("the rarer class must get the larger weight, not the smaller",
-                like=(lambda y: _counts(y) / _counts(y).sum(), _counts)),
+        Mistake(
+            "the ratio is right but the scale is not: with balanced weights the weighted "
+            "number of samples equals the number of samples",
+            when=lambda got, want, y: np.isclose(got[1] / got[0], want[1] / want[0]),
+        ),
+        Mistake(
+            "the rarer class must get the larger weight, not the smaller",
+            like=(lambda y: _counts(y) / _counts(y).sum(), _counts),
+        ),
     ),
-    otherwise=lambda got, want, y: f"for {_counts(y)[0]} negatives and {_counts(y)[1]} "
-                                   "positives the weights are off",
+    otherwise=lambda got, want, y: (
+        f"for {_counts(y)[0]} negatives and {_counts(y)[1]} positives the weights are off"
+    ),
     passed="matches scikit-learn's 'balanced' class weights",
 )
 

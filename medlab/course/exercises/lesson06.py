@@ -48,17 +48,27 @@ check_gradcam = FunctionCheck(
     returns=Array(),
     close=_same_map,
     mistakes=(
-        Mistake("your map has negative values: Grad-CAM keeps only what raises the score "
-                "(apply a ReLU at the end)", like=_weighted_maps),
-        Mistake("the channel weights are too large by H × W: average the gradients, not sum them",
-                like=(lambda maps, grads: _gradcam(maps, grads) * maps[..., 0].size,
-                      lambda maps, grads: _weighted_maps(maps, grads) * maps[..., 0].size)),
-        Mistake("you weighted each pixel by its own gradient; Grad-CAM gives each channel one "
-                "weight, the average of its gradient map",
-                like=lambda maps, grads: np.maximum((maps * grads).sum(axis=-1), 0.0)),
+        Mistake(
+            "your map has negative values: Grad-CAM keeps only what raises the score "
+            "(apply a ReLU at the end)",
+            like=_weighted_maps,
+        ),
+        Mistake(
+            "the channel weights are too large by H × W: average the gradients, not sum them",
+            like=(
+                lambda maps, grads: _gradcam(maps, grads) * maps[..., 0].size,
+                lambda maps, grads: _weighted_maps(maps, grads) * maps[..., 0].size,
+            ),
+        ),
+        Mistake(
+            "you weighted each pixel by its own gradient; Grad-CAM gives each channel one "
+            "weight, the average of its gradient map",
+            like=lambda maps, grads: np.maximum((maps * grads).sum(axis=-1), 0.0),
+        ),
     ),
-    otherwise=lambda got, want, maps, grads: f"for maps of shape {maps.shape} the values differ "
-                                             "from Grad-CAM",
+    otherwise=lambda got, want, maps, grads: (
+        f"for maps of shape {maps.shape} the values differ from Grad-CAM"
+    ),
     passed="the Grad-CAM map is right on three sets of maps and gradients",
 )
 
@@ -90,18 +100,28 @@ check_heat_fraction = FunctionCheck(
     reference=_heat_fraction,
     returns=Number("a fraction", finite=False),  # NaN from 0 / 0 has its own message
     mistakes=(
-        Mistake(lambda got, *_: "when the heat map is all zeros there is no heat anywhere: "
-                                f"return 0.0, not {got!r}",
-                when=lambda got, want, cam, mask: cam.sum() == 0),
-        Mistake("that is the mask's share of the pixels (its area), not the heat's share",
-                like=lambda cam, mask: mask.mean()),
-        Mistake("that is the mean heat inside the mask; divide the heat inside by all the heat",
-                like=lambda cam, mask: cam[mask].mean()),
-        Mistake("that is the heat inside the mask; divide it by the total heat",
-                like=lambda cam, mask: cam[mask].sum()),
+        Mistake(
+            lambda got, *_: (
+                f"when the heat map is all zeros there is no heat anywhere: return 0.0, not {got!r}"
+            ),
+            when=lambda got, want, cam, mask: cam.sum() == 0,
+        ),
+        Mistake(
+            "that is the mask's share of the pixels (its area), not the heat's share",
+            like=lambda cam, mask: mask.mean(),
+        ),
+        Mistake(
+            "that is the mean heat inside the mask; divide the heat inside by all the heat",
+            like=lambda cam, mask: cam[mask].mean(),
+        ),
+        Mistake(
+            "that is the heat inside the mask; divide it by the total heat",
+            like=lambda cam, mask: cam[mask].sum(),
+        ),
     ),
-    otherwise=lambda got, want, cam, mask: f"{got:.4f} is not the share of the heat inside a "
-                                           f"mask of {mask.sum()} pixels",
+    otherwise=lambda got, want, cam, mask: (
+        f"{got:.4f} is not the share of the heat inside a mask of {mask.sum()} pixels"
+    ),
     passed="the share of heat inside the mask is right, also for an empty map",
 )
 
@@ -138,7 +158,8 @@ def _occlusion(predict, image: np.ndarray, patch: int, fill: float) -> np.ndarra
 
 def _patches_reordered(got: np.ndarray, want: np.ndarray) -> bool:
     return np.allclose(got.T.reshape(want.shape), want) or np.allclose(
-        got.reshape(-1), want.T.reshape(-1))
+        got.reshape(-1), want.T.reshape(-1)
+    )
 
 
 # occlusion_map(predict, image, patch, fill): score drop when each patch is covered
@@ -147,24 +168,37 @@ check_occlusion = FunctionCheck(
     cases=_occlusion_cases,
     reference=_occlusion,
     returns=Array(
-        wrong_shape=lambda got, want, *_: f"shape should be {want.shape} (rows, columns of "
-                                          f"patches), found {got.shape}",
-        shape_mistakes=[Mistake("rows and columns are swapped",
-                                when=lambda got, want, *_: got.shape == want.shape[::-1])],
+        wrong_shape=lambda got, want, *_: (
+            f"shape should be {want.shape} (rows, columns of patches), found {got.shape}"
+        ),
+        shape_mistakes=[
+            Mistake(
+                "rows and columns are swapped",
+                when=lambda got, want, *_: got.shape == want.shape[::-1],
+            )
+        ],
     ),
     mistakes=(
-        Mistake("the sign is flipped: a patch that matters should make the score drop (> 0)",
-                like=lambda *case: -_occlusion(*case)),
-        Mistake("those are the scores of the covered images; subtract each from the score of "
-                "the uncovered image",
-                like=lambda predict, image, *rest: predict(image[None])[0]
-                - _occlusion(predict, image, *rest)),
-        Mistake("the patches are in the wrong order: row by row, patch (i, j) at rows i·patch…",
-                when=lambda got, want, *_: _patches_reordered(got, want)),
+        Mistake(
+            "the sign is flipped: a patch that matters should make the score drop (> 0)",
+            like=lambda *case: -_occlusion(*case),
+        ),
+        Mistake(
+            "those are the scores of the covered images; subtract each from the score of "
+            "the uncovered image",
+            like=lambda predict, image, *rest: (
+                predict(image[None])[0] - _occlusion(predict, image, *rest)
+            ),
+        ),
+        Mistake(
+            "the patches are in the wrong order: row by row, patch (i, j) at rows i·patch…",
+            when=lambda got, want, *_: _patches_reordered(got, want),
+        ),
     ),
     otherwise=lambda got, want, predict, image, patch, fill: (
         f"on a {image.shape[0]}×{image.shape[1]} image with patch {patch} and fill {fill} the "
-        "score drops differ from the expected ones"),
+        "score drops differ from the expected ones"
+    ),
     passed="the occlusion map is right on three images, patch sizes and fills",
 )
 

@@ -42,8 +42,13 @@ def _empty_masks_agree(dice_score: Callable) -> list[Item]:
     empty = np.zeros((4, 4), bool)
     got, error = call_safely(dice_score, "dice_score", empty, empty)
     if error:
-        return [Item(False, f"when both masks are empty: {error.message}; two empty masks agree "
-                            "perfectly (return 1.0)")]
+        return [
+            Item(
+                False,
+                f"when both masks are empty: {error.message}; two empty masks agree "
+                "perfectly (return 1.0)",
+            )
+        ]
     if plain_number(got) != 1.0:
         return [Item(False, f"two empty masks agree perfectly: return 1.0, not {describe(got)}")]
     return [Item(True, "Dice is right on 2D, 3D and 1D masks, and for empty masks")]
@@ -56,15 +61,23 @@ check_dice = FunctionCheck(
     reference=_dice,
     returns=Number("the Dice coefficient"),
     mistakes=(
-        Mistake("that is IoU (intersection over union); Dice divides 2·|A∩B| by |A| + |B|",
-                like=lambda a, b: np.sum(a & b) / np.sum(a | b)),
-        Mistake("the overlap counts for both masks: multiply the intersection by 2",
-                like=lambda a, b: np.sum(a & b) / (a.sum() + b.sum())),
-        Mistake("that is the pixel accuracy, which the large background inflates; Dice looks "
-                "only at the foreground", like=lambda a, b: np.mean(a == b)),
+        Mistake(
+            "that is IoU (intersection over union); Dice divides 2·|A∩B| by |A| + |B|",
+            like=lambda a, b: np.sum(a & b) / np.sum(a | b),
+        ),
+        Mistake(
+            "the overlap counts for both masks: multiply the intersection by 2",
+            like=lambda a, b: np.sum(a & b) / (a.sum() + b.sum()),
+        ),
+        Mistake(
+            "that is the pixel accuracy, which the large background inflates; Dice looks "
+            "only at the foreground",
+            like=lambda a, b: np.mean(a == b),
+        ),
     ),
-    otherwise=lambda got, want, truth, pred: f"{got:.4f} is not the Dice of two masks of "
-                                             f"{truth.size} pixels",
+    otherwise=lambda got, want, truth, pred: (
+        f"{got:.4f} is not the Dice of two masks of {truth.size} pixels"
+    ),
     then=_empty_masks_agree,
 )
 
@@ -103,23 +116,35 @@ check_soft_dice = FunctionCheck(
     reference=_soft_dice_loss,
     returns=Number("the loss"),
     mistakes=(
-        Mistake("that is one Dice over the whole batch; compute one per image (sums over that "
-                "image's pixels), then average",
-                like=lambda y, p, smooth: _soft_dice_loss(y.reshape(1, -1), p.reshape(1, -1),
-                                                          smooth)),
-        Mistake("that is the Dice coefficient; the loss to minimise is 1 − Dice",
-                like=lambda y, p, smooth: 1 - _soft_dice_loss(y, p, smooth)),
-        Mistake(lambda got, want, y, p, smooth: f"add smooth = {smooth} to both the numerator "
-                                                "and the denominator",
-                like=lambda y, p, smooth: _soft_dice_loss(y, p, 0.0)),
-        Mistake("you thresholded the predictions; the soft Dice uses the probabilities "
-                "themselves, so that it has a gradient",
-                like=lambda y, p, smooth: _soft_dice_loss(y, (p >= 0.5).astype(float), smooth)),
-        Mistake("that is V-Net's variant, with squares in the denominator (Σ ŷ² + Σ y²); this "
-                "exercise uses the linear one: Σ y + Σ ŷ", like=_vnet_dice_loss),
+        Mistake(
+            "that is one Dice over the whole batch; compute one per image (sums over that "
+            "image's pixels), then average",
+            like=lambda y, p, smooth: _soft_dice_loss(y.reshape(1, -1), p.reshape(1, -1), smooth),
+        ),
+        Mistake(
+            "that is the Dice coefficient; the loss to minimise is 1 − Dice",
+            like=lambda y, p, smooth: 1 - _soft_dice_loss(y, p, smooth),
+        ),
+        Mistake(
+            lambda got, want, y, p, smooth: (
+                f"add smooth = {smooth} to both the numerator and the denominator"
+            ),
+            like=lambda y, p, smooth: _soft_dice_loss(y, p, 0.0),
+        ),
+        Mistake(
+            "you thresholded the predictions; the soft Dice uses the probabilities "
+            "themselves, so that it has a gradient",
+            like=lambda y, p, smooth: _soft_dice_loss(y, (p >= 0.5).astype(float), smooth),
+        ),
+        Mistake(
+            "that is V-Net's variant, with squares in the denominator (Σ ŷ² + Σ y²); this "
+            "exercise uses the linear one: Σ y + Σ ŷ",
+            like=_vnet_dice_loss,
+        ),
     ),
-    otherwise=lambda got, want, y, p, smooth: f"{got:.4f} is not the loss for {len(y)} images "
-                                              f"with smooth = {smooth}",
+    otherwise=lambda got, want, y, p, smooth: (
+        f"{got:.4f} is not the loss for {len(y)} images with smooth = {smooth}"
+    ),
     passed="the soft Dice loss is right on three batches",
 )
 
@@ -152,15 +177,25 @@ check_skip_shape = FunctionCheck(
     returns=Converted(_sizes, "a tuple (height, width, channels)"),
     close=lambda got, want: got == want,
     mistakes=(
-        Mistake(lambda got, *_: f"return three numbers (height, width, channels), got {got}",
-                when=lambda got, *_: len(got) != 3),
-        Mistake(lambda got, want, *case: f"{_where(*case)} the height and width are {got[:2]}; "
-                                         "level 1 is at full size and each level below halves it",
-                when=lambda got, want, *_: got[:2] != want[:2]),
-        Mistake(lambda got, want, *case: f"{_where(*case)} the channels are too few by half: the "
-                                         "skip concatenates the upsampled maps and the encoder's "
-                                         "maps",
-                when=lambda got, want, *_: got[2] * 2 == want[2]),
+        Mistake(
+            lambda got, *_: f"return three numbers (height, width, channels), got {got}",
+            when=lambda got, *_: len(got) != 3,
+        ),
+        Mistake(
+            lambda got, want, *case: (
+                f"{_where(*case)} the height and width are {got[:2]}; "
+                "level 1 is at full size and each level below halves it"
+            ),
+            when=lambda got, want, *_: got[:2] != want[:2],
+        ),
+        Mistake(
+            lambda got, want, *case: (
+                f"{_where(*case)} the channels are too few by half: the "
+                "skip concatenates the upsampled maps and the encoder's "
+                "maps"
+            ),
+            when=lambda got, want, *_: got[2] * 2 == want[2],
+        ),
     ),
     otherwise=lambda got, want, *case: f"{_where(*case)} the number of channels is not {got[2]}",
     passed="the skip-connection shapes are right at levels 1 to 3",

@@ -27,12 +27,18 @@ def _ellipsoid(shape, centre, semi_axes_mm, spacing, tilt=0.0):
 
 def _cases() -> list[tuple[np.ndarray, tuple[float, float, float]]]:
     return [
-        (_ellipsoid((16, 30, 30), (7.3, 14.6, 15.2), (9.0, 8.0, 12.0), (2.5, 1.5, 1.5), 0.6),
-         (2.5, 1.5, 1.5)),
-        (_ellipsoid((20, 20, 20), (9.5, 9.5, 9.5), (6.0, 4.0, 5.0), (1.0, 1.0, 1.0)),
-         (1.0, 1.0, 1.0)),
-        (_ellipsoid((12, 40, 40), (5.5, 20.0, 19.0), (12.0, 10.0, 6.0), (3.0, 0.7, 0.7), 0.3),
-         (3.0, 0.7, 0.7)),
+        (
+            _ellipsoid((16, 30, 30), (7.3, 14.6, 15.2), (9.0, 8.0, 12.0), (2.5, 1.5, 1.5), 0.6),
+            (2.5, 1.5, 1.5),
+        ),
+        (
+            _ellipsoid((20, 20, 20), (9.5, 9.5, 9.5), (6.0, 4.0, 5.0), (1.0, 1.0, 1.0)),
+            (1.0, 1.0, 1.0),
+        ),
+        (
+            _ellipsoid((12, 40, 40), (5.5, 20.0, 19.0), (12.0, 10.0, 6.0), (3.0, 0.7, 0.7), 0.3),
+            (3.0, 0.7, 0.7),
+        ),
     ]
 
 
@@ -52,16 +58,25 @@ check_volume = FunctionCheck(
     returns=Number("the volume in mm³"),
     close=lambda got, want: bool(np.isclose(got, want, rtol=1e-6)),
     mistakes=(
-        Mistake("that is the number of voxels, not a volume: each voxel has a size in mm",
-                like=lambda mask, sp: mask.sum()),
-        Mistake("that is the volume in mL (cm³); lung-nodule guidelines report mm³ "
-                "(1 mL = 1000 mm³)", like=lambda mask, sp: _volume_mm3(mask, sp) / 1000),
-        Mistake("a voxel is a box: use the spacing of all three axes",
-                like=(lambda mask, sp: mask.sum() * sp[1] * sp[2],
-                      lambda mask, sp: mask.sum() * sp[0] ** 3)),
+        Mistake(
+            "that is the number of voxels, not a volume: each voxel has a size in mm",
+            like=lambda mask, sp: mask.sum(),
+        ),
+        Mistake(
+            "that is the volume in mL (cm³); lung-nodule guidelines report mm³ (1 mL = 1000 mm³)",
+            like=lambda mask, sp: _volume_mm3(mask, sp) / 1000,
+        ),
+        Mistake(
+            "a voxel is a box: use the spacing of all three axes",
+            like=(
+                lambda mask, sp: mask.sum() * sp[1] * sp[2],
+                lambda mask, sp: mask.sum() * sp[0] ** 3,
+            ),
+        ),
     ),
-    otherwise=lambda got, want, mask, sp: f"{got:.4g} mm³ is not the volume of "
-                                          f"{_describe(mask, sp)}",
+    otherwise=lambda got, want, mask, sp: (
+        f"{got:.4g} mm³ is not the volume of {_describe(mask, sp)}"
+    ),
     passed="volumes in mm³ are right on three ellipsoids with different spacings",
 )
 
@@ -83,8 +98,10 @@ def _axial_cases() -> list[tuple[np.ndarray, tuple[float, float]]]:
         (_ellipse((30, 30), (14.6, 15.2), (8.0, 5.0), (0.7, 0.7), 0.6), (0.7, 0.7)),
         (_ellipse((24, 24), (11.3, 11.8), (9.0, 14.0), (1.5, 1.5), 1.1), (1.5, 1.5)),
         (kidney, (0.7, 0.7)),
-        (_ellipse((40, 40), (19.5, 20.2), (6.0, 10.0), (0.5703125, 0.5703125), 2.3),
-         (0.5703125, 0.5703125)),
+        (
+            _ellipse((40, 40), (19.5, 20.2), (6.0, 10.0), (0.5703125, 0.5703125), 2.3),
+            (0.5703125, 0.5703125),
+        ),
     ]
 
 
@@ -138,24 +155,40 @@ check_diameter = FunctionCheck(
     returns=Number("the mean diameter in mm"),
     close=lambda got, want: abs(got - want) <= 1e-6 * want + 1e-9,
     mistakes=(
-        Mistake("that is in pixels: scale the positions by the pixel spacing",
-                like=lambda mask, sp: _mean_axial(mask, (1.0, 1.0)), close=_near),
-        Mistake("that is the long axis alone: guidelines report the mean of the long and the "
-                "short axis", like=lambda mask, sp: _axes(_corners(mask, sp))[0],
-                close=_near),
-        Mistake("that is the sum of the two axes; the mean is half of it",
-                like=lambda mask, sp: 2 * _mean_axial(mask, sp), close=_near),
-        Mistake("that is measured between pixel centres: calipers touch the outer edges of "
-                "the lesion, so measure between the pixels' corners",
-                like=lambda mask, sp: sum(_axes(np.argwhere(mask) * np.asarray(sp, float))) / 2,
-                close=_near),
-        Mistake("the short axis here is the lesion's width perpendicular to the long axis "
-                "(project the points on that direction: max − min), not along a row or a column",
-                like=_across_grid, close=_near),
+        Mistake(
+            "that is in pixels: scale the positions by the pixel spacing",
+            like=lambda mask, sp: _mean_axial(mask, (1.0, 1.0)),
+            close=_near,
+        ),
+        Mistake(
+            "that is the long axis alone: guidelines report the mean of the long and the "
+            "short axis",
+            like=lambda mask, sp: _axes(_corners(mask, sp))[0],
+            close=_near,
+        ),
+        Mistake(
+            "that is the sum of the two axes; the mean is half of it",
+            like=lambda mask, sp: 2 * _mean_axial(mask, sp),
+            close=_near,
+        ),
+        Mistake(
+            "that is measured between pixel centres: calipers touch the outer edges of "
+            "the lesion, so measure between the pixels' corners",
+            like=lambda mask, sp: sum(_axes(np.argwhere(mask) * np.asarray(sp, float))) / 2,
+            close=_near,
+        ),
+        Mistake(
+            "the short axis here is the lesion's width perpendicular to the long axis "
+            "(project the points on that direction: max − min), not along a row or a column",
+            like=_across_grid,
+            close=_near,
+        ),
     ),
-    otherwise=lambda got, want, mask, sp: f"{got:.4g} mm is not the mean of the long and short "
-                                          f"axes of a {int(mask.sum())}-pixel lesion with "
-                                          f"pixels of {sp[0]:g} mm",
+    otherwise=lambda got, want, mask, sp: (
+        f"{got:.4g} mm is not the mean of the long and short "
+        f"axes of a {int(mask.sum())}-pixel lesion with "
+        f"pixels of {sp[0]:g} mm"
+    ),
     passed="mean axial diameters in mm are right on four tilted, irregular lesions",
 )
 
@@ -167,8 +200,11 @@ def _wall_cases() -> list[tuple[np.ndarray, np.ndarray, tuple[float, float, floa
     wall[:, :3, :] = True  # and one in front
     nodule = _ellipsoid(wall.shape, (8.2, 20.3, 21.0), (6.0, 5.0, 5.0), sp, 0.4)
     moved = np.roll(nodule, (3, -6, -9), axis=(0, 1, 2))
-    return [(nodule, wall, sp), (moved, wall, sp),
-            (moved.transpose(0, 2, 1), wall.transpose(0, 2, 1), (2.0, 1.0, 0.5))]
+    return [
+        (nodule, wall, sp),
+        (moved, wall, sp),
+        (moved.transpose(0, 2, 1), wall.transpose(0, 2, 1), (2.0, 1.0, 0.5)),
+    ]
 
 
 def _points_mm(mask: np.ndarray, spacing) -> np.ndarray:
@@ -202,11 +238,14 @@ check_wall_distance = FunctionCheck(
     returns=Number("the distance in mm"),
     close=lambda got, want: bool(np.isclose(got, want, rtol=1e-6)),
     mistakes=(
-        Mistake("that is a distance in voxels: tell the distance transform the spacing",
-                like=_in_voxels),
-        Mistake("that is measured from the nodule's centre; the surgeon needs the nearest "
-                "nodule voxel", like=_from_centre,
-                close=lambda a, b: bool(np.isclose(a, b, rtol=1e-3))),
+        Mistake(
+            "that is a distance in voxels: tell the distance transform the spacing", like=_in_voxels
+        ),
+        Mistake(
+            "that is measured from the nodule's centre; the surgeon needs the nearest nodule voxel",
+            like=_from_centre,
+            close=lambda a, b: bool(np.isclose(a, b, rtol=1e-3)),
+        ),
     ),
     otherwise=lambda got, *_: f"{got:.4g} mm is not the shortest distance between the two masks",
     passed="distances in mm match a brute-force search on three geometries",

@@ -42,12 +42,18 @@ check_glcm_contrast = FunctionCheck(
     reference=_contrast,
     returns=Number("the contrast"),
     mistakes=(
-        Mistake("contrast weights each pair by the squared grey-level difference, not its size",
-                like=lambda q: np.mean(np.abs(_steps(q, 1)))),
-        Mistake("those are vertical neighbours; the exercise asks for horizontal ones (angle 0)",
-                like=lambda q: np.mean(_steps(q, 0) ** 2)),
-        Mistake("normalise: the GLCM is a table of probabilities that sums to 1",
-                like=lambda q: np.sum(_steps(q, 1) ** 2)),
+        Mistake(
+            "contrast weights each pair by the squared grey-level difference, not its size",
+            like=lambda q: np.mean(np.abs(_steps(q, 1))),
+        ),
+        Mistake(
+            "those are vertical neighbours; the exercise asks for horizontal ones (angle 0)",
+            like=lambda q: np.mean(_steps(q, 0) ** 2),
+        ),
+        Mistake(
+            "normalise: the GLCM is a table of probabilities that sums to 1",
+            like=lambda q: np.sum(_steps(q, 1) ** 2),
+        ),
     ),
     otherwise=lambda got, want, q: f"{got:.4g} is not the contrast of a {q.shape} test image",
     passed="matches scikit-image's graycoprops contrast on three images",
@@ -85,17 +91,24 @@ check_pca_variance = FunctionCheck(
     "explained_variance_ratio",
     cases=_pca_data,
     reference=_pca_ratios,
-    returns=Array(wrong_shape=lambda got, want, x: f"for {x.shape[1]} features return "
-                                                   f"{x.shape[1]} ratios, got {got.size}"),
+    returns=Array(
+        wrong_shape=lambda got, want, x: (
+            f"for {x.shape[1]} features return {x.shape[1]} ratios, got {got.size}"
+        )
+    ),
     close=_within_1e8,
     mistakes=(
-        Mistake("the ratios are right but not sorted from the largest component down",
-                when=lambda got, want, x: _within_1e8(np.sort(got)[::-1], want)),
-        Mistake(lambda got, *_: f"the ratios sum to {got.sum():.4g}: divide each variance by "
-                                "their total",
-                when=lambda got, *_: not np.isclose(got.sum(), 1.0)),
-        Mistake("centre the features first (subtract each column's mean)",
-                like=_uncentred_ratios),
+        Mistake(
+            "the ratios are right but not sorted from the largest component down",
+            when=lambda got, want, x: _within_1e8(np.sort(got)[::-1], want),
+        ),
+        Mistake(
+            lambda got, *_: (
+                f"the ratios sum to {got.sum():.4g}: divide each variance by their total"
+            ),
+            when=lambda got, *_: not np.isclose(got.sum(), 1.0),
+        ),
+        Mistake("centre the features first (subtract each column's mean)", like=_uncentred_ratios),
     ),
     otherwise=lambda got, want, x: f"the ratios differ from PCA's on a {x.shape} test matrix",
     passed="matches scikit-learn's explained_variance_ratio_ on three matrices",
@@ -132,17 +145,25 @@ check_cohens_d = FunctionCheck(
     reference=_cohens_d,
     returns=Number("the effect size"),
     mistakes=(
-        Mistake("the sign is reversed: the difference is mean(b) − mean(a)",
-                like=lambda a, b: -_cohens_d(a, b)),
-        Mistake("that is the raw difference of the means; divide by the pooled standard deviation",
-                when=lambda got, want, a, b: np.isclose(abs(got), abs(b.mean() - a.mean()))),
-        Mistake("with groups of different sizes, weight each variance by its degrees of freedom "
-                "(n − 1)",
-                when=lambda got, want, a, b: np.isclose(abs(got), _unpooled_d(a, b))
-                and len(a) != len(b)),
+        Mistake(
+            "the sign is reversed: the difference is mean(b) − mean(a)",
+            like=lambda a, b: -_cohens_d(a, b),
+        ),
+        Mistake(
+            "that is the raw difference of the means; divide by the pooled standard deviation",
+            when=lambda got, want, a, b: np.isclose(abs(got), abs(b.mean() - a.mean())),
+        ),
+        Mistake(
+            "with groups of different sizes, weight each variance by its degrees of freedom "
+            "(n − 1)",
+            when=lambda got, want, a, b: (
+                np.isclose(abs(got), _unpooled_d(a, b)) and len(a) != len(b)
+            ),
+        ),
     ),
-    otherwise=lambda got, want, a, b: f"{got:.4g} is not the standardised difference for "
-                                      f"groups of {len(a)} and {len(b)}",
+    otherwise=lambda got, want, a, b: (
+        f"{got:.4g} is not the standardised difference for groups of {len(a)} and {len(b)}"
+    ),
     passed="Cohen's d is right on equal and unequal groups",
 )
 

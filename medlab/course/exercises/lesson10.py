@@ -55,8 +55,11 @@ def check_uid_remap(answer: Any) -> list[Item]:
     if out[0] != out[2]:
         return [
             *items,
-            Item(False, "the same UID must always get the same new UID (files of one study "
-                        "must stay linked)"),
+            Item(
+                False,
+                "the same UID must always get the same new UID (files of one study "
+                "must stay linked)",
+            ),
         ]
     if len(set(out)) != 4:
         return [*items, Item(False, "different UIDs must get different new UIDs")]
@@ -65,26 +68,35 @@ def check_uid_remap(answer: Any) -> list[Item]:
         if not _UID_RE.match(new) or len(new) > 64:
             return [
                 *items,
-                Item(False, f"{new!r} is not a valid UID: digits and dots only, no leading "
-                            "zeros in a component, at most 64 characters"),
+                Item(
+                    False,
+                    f"{new!r} is not a valid UID: digits and dots only, no leading "
+                    "zeros in a component, at most 64 characters",
+                ),
             ]
         if old in new or old.split(".")[-1] in new.split("."):
             return [*items, Item(False, "the new UID still contains (part of) the original one")]
         if new.startswith("2.25.") and not _is_uuid_number(new[5:]):
             return [
                 *items,
-                Item(False, f"{new[:20]}… uses the root 2.25, which is for UUIDs: the number "
-                            "must be a UUID's 128 bits with its version and variant bits set "
-                            "(ISO/IEC 9834-8, RFC 9562), not any 128-bit hash: set bits 76-79 "
-                            "to 8 (the version) and bits 62-63 to binary 10 (the variant)"),
+                Item(
+                    False,
+                    f"{new[:20]}… uses the root 2.25, which is for UUIDs: the number "
+                    "must be a UUID's 128 bits with its version and variant bits set "
+                    "(ISO/IEC 9834-8, RFC 9562), not any 128-bit hash: set bits 76-79 "
+                    "to 8 (the version) and bits 62-63 to binary 10 (the variant)",
+                ),
             ]
         if new.startswith("2.25.") and uuid.UUID(int=int(new[5:])).version == 4:
             return [
                 *items,
-                Item(False, "version 4 means a random UUID, but yours is computed from the UID "
-                            "(the same UID always gives the same one): a deterministic, "
-                            "hash-derived UUID is version 8 (RFC 9562, custom); set bits 76-79 "
-                            "to 8"),
+                Item(
+                    False,
+                    "version 4 means a random UUID, but yours is computed from the UID "
+                    "(the same UID always gives the same one): a deterministic, "
+                    "hash-derived UUID is version 8 (RFC 9562, custom); set bits 76-79 "
+                    "to 8",
+                ),
             ]
     items.append(Item(True, "valid DICOM UIDs that do not contain the originals"))
     other, error = call_safely(answer, "new_uid", _UIDS[0], "another-secret-2")
@@ -93,9 +105,12 @@ def check_uid_remap(answer: Any) -> list[Item]:
     if isinstance(other, str) and plain_text(other) == out[0]:
         return [
             *items,
-            Item(False, "the result does not depend on the secret key: anyone could hash known "
-                        "UIDs and recognise them (a public salt would not help either: the key "
-                        "must stay secret)"),
+            Item(
+                False,
+                "the result does not depend on the secret key: anyone could hash known "
+                "UIDs and recognise them (a public salt would not help either: the key "
+                "must stay secret)",
+            ),
         ]
     items.append(Item(True, "the secret key changes the mapping"))
     return items
@@ -109,20 +124,32 @@ def _shifted(value: str, days: int) -> str:
 # shift_da(value, days): calendar arithmetic on DICOM DA strings
 check_date_shift = FunctionCheck(
     "shift_da",
-    cases=[("20040119", -30), ("20200131", 1), ("20200228", 1), ("20211231", 1),
-           ("19970430", -1461)],
+    cases=[
+        ("20040119", -30),
+        ("20200131", 1),
+        ("20200228", 1),
+        ("20211231", 1),
+        ("19970430", -1461),
+    ],
     reference=_shifted,
     returns=Converted(plain_text, "a DICOM date string YYYYMMDD"),
     close=lambda got, want: got == want,
     mistakes=(
-        Mistake(lambda got, want, value, days: f"{value} shifted by {days} day(s) gave {got}: "
-                "adding to the digits is not calendar arithmetic (month ends, leap years)",
-                like=lambda value, days: str(int(value) + days)),
-        Mistake(lambda got, *_: f"return the date as 8 digits YYYYMMDD, got {got!r}",
-                when=lambda got, *_: len(got) != 8 or not got.isdigit()),
+        Mistake(
+            lambda got, want, value, days: (
+                f"{value} shifted by {days} day(s) gave {got}: "
+                "adding to the digits is not calendar arithmetic (month ends, leap years)"
+            ),
+            like=lambda value, days: str(int(value) + days),
+        ),
+        Mistake(
+            lambda got, *_: f"return the date as 8 digits YYYYMMDD, got {got!r}",
+            when=lambda got, *_: len(got) != 8 or not got.isdigit(),
+        ),
     ),
-    otherwise=lambda got, want, value, days: f"{value} shifted by {days} day(s) should not give "
-                                             f"{got}",
+    otherwise=lambda got, want, value, days: (
+        f"{value} shifted by {days} day(s) should not give {got}"
+    ),
     passed="shifted dates are right across month ends, leap years and years",
 )
 
@@ -160,15 +187,22 @@ check_ece = FunctionCheck(
     returns=Number("the calibration error"),
     close=lambda got, want: bool(np.isclose(got, want, atol=1e-9)),
     mistakes=(
-        Mistake("weight each bin's gap by the fraction of samples in it, not equally",
-                like=lambda y, p, n_bins: float(np.mean(_bin_gaps(y, p, n_bins)[1]))),
-        Mistake("that is the overall gap (one bin); compare within each confidence bin",
-                like=lambda y, p, n_bins: abs(y.mean() - p.mean())),
-        Mistake("use the n_bins argument for the number of bins",
-                like=lambda y, p, n_bins: _ece(y, p, 10)),
+        Mistake(
+            "weight each bin's gap by the fraction of samples in it, not equally",
+            like=lambda y, p, n_bins: float(np.mean(_bin_gaps(y, p, n_bins)[1])),
+        ),
+        Mistake(
+            "that is the overall gap (one bin); compare within each confidence bin",
+            like=lambda y, p, n_bins: abs(y.mean() - p.mean()),
+        ),
+        Mistake(
+            "use the n_bins argument for the number of bins",
+            like=lambda y, p, n_bins: _ece(y, p, 10),
+        ),
     ),
-    otherwise=lambda got, want, y, p, n_bins: f"{got:.4g} is not the ECE of a test set of "
-                                              f"{len(y)} predictions",
+    otherwise=lambda got, want, y, p, n_bins: (
+        f"{got:.4g} is not the ECE of a test set of {len(y)} predictions"
+    ),
     passed="the ECE is right on calibrated, over- and under-confident sets",
 )
 
@@ -192,10 +226,10 @@ EXERCISES = (
         solution=(
             "def new_uid(uid, key):\n"
             "    digest = hmac.new(key.encode(), uid.encode(), hashlib.sha256).digest()\n"
-            "    bits = int.from_bytes(digest[:16], \"big\")\n"
+            '    bits = int.from_bytes(digest[:16], "big")\n'
             "    bits = (bits & ~(0xF << 76)) | (0x8 << 76)  # version 8: custom (RFC 9562)\n"
             "    bits = (bits & ~(0x3 << 62)) | (0x2 << 62)  # variant: binary 10\n"
-            "    return \"2.25.\" + str(bits)\n"
+            '    return "2.25." + str(bits)\n'
         ),
     ),
     ExerciseDef(
@@ -210,8 +244,8 @@ EXERCISES = (
         ),
         solution=(
             "def shift_da(value, days):\n"
-            "    date = datetime.datetime.strptime(value, \"%Y%m%d\")\n"
-            "    return (date + datetime.timedelta(days=days)).strftime(\"%Y%m%d\")\n"
+            '    date = datetime.datetime.strptime(value, "%Y%m%d")\n'
+            '    return (date + datetime.timedelta(days=days)).strftime("%Y%m%d")\n'
         ),
     ),
     ExerciseDef(
