@@ -21,9 +21,12 @@ mouse).
 from __future__ import annotations
 
 import base64
+import functools
+import importlib.util
 import io
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -43,9 +46,22 @@ def close_tree(widget: Any) -> None:
     widget.close()
 
 
+@functools.lru_cache(maxsize=4)
 def _caption_font(size: int) -> Any:
+    """DejaVu Sans from matplotlib's data, found without importing matplotlib.
+
+    Pillow's own scalable font has no glyph for the minus sign, ×, ², ≥ or μ that captions
+    use ("1 − specificity", "3×3", "mm³"); DejaVu Sans has them all.
+    """
     from PIL import ImageFont
 
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is not None and spec.origin is not None:
+        dejavu = Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
+        try:
+            return ImageFont.truetype(str(dejavu), size)
+        except OSError:
+            pass
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow < 10.1: the fixed bitmap font

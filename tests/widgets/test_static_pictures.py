@@ -179,3 +179,18 @@ def test_a_later_cell_replaces_the_stored_picture_once_and_keeps_the_summary():
     ct = np.linspace(-1000, 1000, 40 * 30, dtype=np.float32).reshape(40, 30)
     bone = SliceViewer(ct, window="bone", units="HU")
     assert out["data"]["image/png"] == bone.static_bundle()[0]["image/png"]
+
+
+def test_caption_font_draws_the_signs_captions_use():
+    # Pillow's own font draws a missing-glyph box for these; a box is the same for all of
+    # them, so every sign must differ from a private-use character (no font has a glyph).
+    from medlab.widgets._base import _caption_font
+
+    font = _caption_font(13)
+
+    def ink(text: str) -> bytes:
+        return bytes(font.getmask(text))
+
+    missing = ink("\ue000")
+    for sign in "−×²³≥≤μ·°":
+        assert ink(sign) != missing, f"{sign!r} is drawn as a missing glyph"
