@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,9 @@ class FeatureMapExplorer(MedlabWidget):
         Initial layer (default: the first layer with spatial output).
     max_maps : int
         Maps shown per page (a slider pages through the rest).
+    title : str, optional
+        Shown above the widget and first in its text alternative and stored picture's caption
+        (e.g. "SYNTHETIC chest radiograph").
 
     Attributes
     ----------
@@ -53,6 +57,7 @@ class FeatureMapExplorer(MedlabWidget):
         *,
         max_maps: int = 16,
         max_px: int = 420,
+        title: str | None = None,
     ) -> None:
         import ipywidgets as w
 
@@ -91,8 +96,11 @@ class FeatureMapExplorer(MedlabWidget):
         self.layer_choice.observe(lambda _c: self._layer_changed(), "value")
         self.page.observe(lambda _c: self.render(), "value")
         self.filters_box = w.VBox([self.filters_title, self.filters_widget])
+        self.title = str(title) if title else None
+        heading = [w.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
         self.widget = w.VBox(
             [
+                *heading,
                 w.HBox([self.layer_choice, self.page]),
                 self.info,
                 w.HBox([self.input_widget, self.image_widget]),
@@ -161,7 +169,8 @@ class FeatureMapExplorer(MedlabWidget):
 
     def alt_text(self) -> str:
         """Text alternative for the current view: what the images show, in words."""
-        return f"{self.input_widget.alt} {self.image_widget.alt}"
+        lead = f"{self.title}. " if self.title else ""
+        return f"{lead}{self.input_widget.alt} {self.image_widget.alt}"
 
     def static_image(self) -> Any:
         """The input (scaled to 160 px wide) beside the tiled maps (to ``max_px``)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,9 @@ class GradCAMViewer(MedlabWidget):
     colormap : {"viridis", "jet"}
         Colours of the heat map (default viridis: yellow where the score rises most,
         readable by colour-blind readers; jet is red there).
+    title : str, optional
+        Shown above the widget and first in its text alternative and stored picture's caption
+        (e.g. "SYNTHETIC chest radiograph").
 
     Attributes
     ----------
@@ -54,6 +58,7 @@ class GradCAMViewer(MedlabWidget):
         opacity: float = 0.4,
         max_px: int = 300,
         colormap: str = "viridis",
+        title: str | None = None,
     ) -> None:
         import ipywidgets as w
 
@@ -101,8 +106,11 @@ class GradCAMViewer(MedlabWidget):
             ctl.observe(lambda _c: self._compute(), "value")
         self.opacity_slider.observe(lambda _c: self.render(), "value")
         self.colormap_choice.observe(lambda _c: self.render(), "value")
+        self.title = str(title) if title else None
+        heading = [w.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
         self.widget = w.VBox(
             [
+                *heading,
                 w.HBox(
                     [
                         self.layer_choice,
@@ -166,7 +174,8 @@ class GradCAMViewer(MedlabWidget):
 
     def alt_text(self) -> str:
         """Text alternative for the current view: what the images show, in words."""
-        return f"{self.input_widget.alt} Beside it: {self._heat_alt()}"
+        lead = f"{self.title}. " if self.title else ""
+        return f"{lead}{self.input_widget.alt} Beside it: {self._heat_alt()}"
 
     def static_image(self) -> Any:
         """The input and the heat map side by side, as on screen."""

@@ -213,3 +213,13 @@ def test_model_widgets_leave_pictures_with_text_alternatives(cnn, image):
         "image/png",
         "text/plain",
     }
+
+
+def test_model_widget_titles_head_the_widget_and_lead_the_caption(cnn, image):
+    title = "SYNTHETIC <chest> radiograph"
+    for make in (GradCAMViewer, FeatureMapExplorer):
+        titled, untitled = make(cnn, image, title=title), make(cnn, image)
+        assert titled.widget.children[0].value == "<b>SYNTHETIC &lt;chest&gt; radiograph</b>"
+        assert len(titled.widget.children) == len(untitled.widget.children) + 1
+        assert titled.alt_text() == f"{title}. {untitled.alt_text()}"
+        assert titled.static_bundle()[1]["image/png"]["alt"].startswith(title)
