@@ -40,7 +40,7 @@ import contextlib
 import datetime as _dt
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -284,6 +284,10 @@ class ProgressStore:
     lock_timeout_s : float
         How long a write waits for another process holding ``progress.lock`` before
         it raises :class:`~medlab._files.LockTimeoutError`.
+    exercise_ids : container of str, optional
+        The exercises this store may record: any other id is refused. None (the
+        default) accepts any id of the form ``"NN.name"``; :func:`default_store`, the
+        store ``check()`` writes to, accepts only the course's exercises.
 
     Attributes
     ----------
@@ -292,10 +296,17 @@ class ProgressStore:
         was moved aside, where it is kept.
     """
 
-    def __init__(self, folder: str | Path, *, lock_timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        folder: str | Path,
+        *,
+        lock_timeout_s: float = 10.0,
+        exercise_ids: Container[str] | None = None,
+    ) -> None:
         self.folder = Path(folder)
         self.path = self.folder / "progress.json"
         self.lock_timeout_s = lock_timeout_s
+        self.exercise_ids = exercise_ids
         self.notices: list[str] = []
         self._lock_path = self.folder / "progress.lock"
 
@@ -384,6 +395,13 @@ class ProgressStore:
     def _lock(self) -> contextlib.AbstractContextManager[None]:
         return exclusive_lock(self._lock_path, timeout_s=self.lock_timeout_s)
 
+    def _require_known(self, exercise_id: object) -> None:
+        _require_exercise_id(exercise_id)
+        if self.exercise_ids is not None and exercise_id not in self.exercise_ids:
+            raise InvalidExerciseIdError(
+                f"{quoted(exercise_id)} is not an exercise of this course: nothing recorded"
+            )
+
     def record_pass(self, exercise_id: str) -> bool:
         """Record that ``exercise_id`` passed; return True if it had not passed before.
 
@@ -392,13 +410,14 @@ class ProgressStore:
         Raises
         ------
         InvalidExerciseIdError
-            If ``exercise_id`` is not an exercise id (``"NN.name"``).
+            If ``exercise_id`` is not an exercise id (``"NN.name"``), or not one of
+            ``exercise_ids``.
         medlab._files.LockTimeoutError
             If another process holds the lock longer than ``lock_timeout_s``.
         OSError
             If the file cannot be written (the lock file unusable, the disk full ...).
         """
-        _require_exercise_id(exercise_id)
+        self._require_known(exercise_id)
         with self._lock():
             state, moved = self._load_for_write()
             passed = dict(state.passed)
@@ -426,7 +445,7 @@ class ProgressStore:
         InvalidExerciseIdError, medlab._files.LockTimeoutError, OSError
             As :meth:`record_pass`.
         """
-        _require_exercise_id(exercise_id)
+        self._require_known(exercise_id)
         lines = _feedback_lines(feedback)
         with self._lock():
             state, _moved = self._load_for_write()
@@ -495,6 +514,22 @@ class ProgressStore:
             return []
 
 
+class _CourseExercises:
+    """The ids of the exercises the course defines (looked up when asked)."""
+
+    def __contains__(self, exercise_id: object) -> bool:
+        from medlab.course.exercises import UnknownExerciseError, get
+
+        try:
+            get(exercise_id)  # type: ignore[arg-type]
+        except UnknownExerciseError:
+            return False
+        return True
+
+
 def default_store() -> ProgressStore:
-    """The current user's store (in ``medlab.config.progress_dir``, read on every call)."""
-    return ProgressStore(progress_dir())
+    """The current user's store (in ``medlab.config.progress_dir``, read on every call).
+
+    It records only the course's own exercises.
+    """
+    return ProgressStore(progress_dir(), exercise_ids=_CourseExercises())

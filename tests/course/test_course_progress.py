@@ -543,3 +543,18 @@ def test_concurrent_writers_of_failures_and_passes_lose_nothing(tmp_path):
     assert all(state.attempts[f"0{w}.own"].failed == 30 for w in range(4))
     assert set(state.passed) == {f"0{w}.pass_{i}" for w in range(4) for i in range(4, 30, 5)}
     assert state.attempts["00.shared"].last_feedback[0].endswith("try 29")
+
+
+def test_the_default_store_records_only_the_course_exercises(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEDLAB_PROGRESS_DIR", str(tmp_path))
+    store = default_store()
+    for fake in ("99.fake", "00.not_an_exercise"):
+        with pytest.raises(InvalidExerciseIdError, match="not an exercise of this course"):
+            store.record_pass(fake)
+        with pytest.raises(InvalidExerciseIdError, match="not an exercise of this course"):
+            store.record_failure(fake, ["wrong"])
+    assert not (tmp_path / "progress.json").exists()  # nothing written
+    assert store.record_pass("00.hounsfield") is True
+    assert set(store.passed()) == {"00.hounsfield"}
+    # a store for a folder of its own still takes any well-formed id (tests, class tools)
+    assert ProgressStore(tmp_path / "other").record_pass("99.fake") is True
