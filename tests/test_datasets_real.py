@@ -93,6 +93,29 @@ def test_nrrd_volumes_match_simpleitk_in_the_course_orientation(name, case):
     np.testing.assert_allclose(ds.affine[:3, 3], lps * [-1, -1, 1], atol=1e-4)
 
 
+@pytest.mark.parametrize(
+    ("case", "shape", "voxels", "volume_ml", "max_value"),
+    [
+        ("brain1", (25, 256, 256), 4137, 16.41, 3057.0),
+        ("brain2", (23, 256, 256), 453, 1.80, 1523.0),
+    ],
+)
+def test_brain_mr_cases_have_their_lesion_masks(case, shape, voxels, volume_ml, max_value):
+    ds = datasets.load("brain_mr_lesions", case=case)
+    assert ds.mr.shape == shape and ds.mr.dtype == np.float32
+    assert ds.lesion.shape == shape and ds.lesion.dtype == bool
+    assert ds.spacing == pytest.approx((6.5, 0.78125, 0.78125), rel=1e-6)
+    assert ds.mr.min() == 0.0 and ds.mr.max() == max_value  # MR: arbitrary units, not HU
+    assert int(ds.lesion.sum()) == voxels
+    assert ds.meta["lesion_volume_ml"] == pytest.approx(volume_ml, abs=0.01)
+    # pyradiomics' own values for the same case: the same mask and the same image
+    base = datasets.load("radiomics_baseline").features[case]
+    voxel_mm3 = float(np.prod(ds.spacing))
+    assert base["original_shape_VoxelVolume"] == pytest.approx(voxels * voxel_mm3, rel=1e-6)
+    assert base["original_firstorder_Maximum"] == pytest.approx(float(ds.mr[ds.lesion].max()))
+    assert not ds.synthetic and "real, 1 patient" in repr(ds)
+
+
 def test_mask_volumes_agree_with_pyradiomics_baseline():
     base = datasets.load("radiomics_baseline")
     for case in ("lung1", "lung2"):
