@@ -43,7 +43,7 @@ Examples
 --------
 >>> from medlab import datasets
 >>> [card.name for card in datasets.list()][:2]
-['breastmnist', 'chestmnist']
+['brain_mr_lesions', 'breastmnist']
 >>> ds = datasets.load("pydicom_ct")
 >>> ds["image"].dtype
 dtype('float32')
