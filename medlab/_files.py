@@ -38,6 +38,7 @@ __all__ = [
     "exclusive_lock",
     "read_regular_file",
     "remove_stale_temporaries",
+    "write_new",
 ]
 
 
@@ -170,6 +171,53 @@ def atomic_copy(
     with atomic_output(target, "wb", suffix=".part", permissions=permissions) as out:
         with open(source, "rb") as src:
             shutil.copyfileobj(src, out, 1 << 20)
+
+
+def write_new(folder: str | os.PathLike, stem: str, suffix: str, data: bytes) -> Path:
+    """Write ``data`` to a new file ``<stem>[-N]<suffix>`` in ``folder``; never replace one.
+
+    The file appears whole (written to a temporary file, flushed to disk, then hard-linked
+    to the first free name). Where hard links are not supported, the name is checked and
+    the temporary file renamed: callers that may race hold a lock.
+
+    Parameters
+    ----------
+    folder : path-like
+        An existing folder.
+    stem, suffix : str
+        The name without and with its ending: ``stem + suffix``, else ``stem-1 + suffix``...
+    data : bytes
+        The whole content (the file is created ``0o600``).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    folder = Path(folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{stem}{suffix}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        n = 0
+        while True:
+            target = folder / f"{stem}{f'-{n}' if n else ''}{suffix}"
+            try:  # a hard link appears whole and never replaces an existing file
+                os.link(tmp, target)
+                return target
+            except FileExistsError:
+                n += 1
+            except OSError:  # no hard links here: check, then rename
+                if os.path.lexists(target):
+                    n += 1
+                    continue
+                os.replace(tmp, target)
+                return target
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def read_regular_file(path: str | os.PathLike, *, max_bytes: int) -> bytes:

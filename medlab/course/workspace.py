@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -29,6 +28,7 @@ from medlab._files import (
     exclusive_lock,
     read_regular_file,
     remove_stale_temporaries,
+    write_new,
 )
 from medlab.config import config
 from medlab.course.catalog import Lesson, load_catalog, quoted
@@ -231,33 +231,9 @@ class Workspace:
         """Copy ``path`` to a new ``backups/<id>-<UTC time>[-N].ipynb``; never overwrites."""
         folder = self.resolve(BACKUP_DIR)
         _make_folder(folder, BACKUP_DIR)
-        data = path.read_bytes()
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{lesson.id}-{stamp}.ipynb.", suffix=".tmp", dir=folder
-        )  # 0o600, as atomic_write makes the copies
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            n = 0
-            while True:
-                name = f"{lesson.id}-{stamp}{f'-{n}' if n else ''}.ipynb"
-                try:  # a hard link appears whole and never replaces an older backup
-                    os.link(tmp, folder / name)
-                    break
-                except FileExistsError:
-                    n += 1
-                except OSError:  # no hard links here: under the lock, check then rename
-                    if os.path.lexists(folder / name):
-                        n += 1
-                        continue
-                    os.replace(tmp, folder / name)
-                    break
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        # 0o600, as atomic_write makes the copies
+        name = write_new(folder, f"{lesson.id}-{stamp}", ".ipynb", path.read_bytes()).name
         return f"{BACKUP_DIR}/{name}"
 
     def ensure(self, lesson_id: str) -> tuple[str, bool]:
