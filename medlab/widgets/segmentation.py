@@ -39,12 +39,13 @@ class SegmentationOverlay(MedlabWidget):
     ----------
     image : array_like
         2D image or 3D volume (slices first). Shown min–max scaled, or with ``window``.
-    truth : array_like
-        Ground-truth mask (boolean, or 0/1), same shape as ``image``.
-    prediction : array_like
+    y_true : array_like
+        Ground-truth mask (boolean, or 0/1), same shape as ``image`` (named as in
+        :mod:`medlab.metrics`).
+    y_pred : array_like
         Predicted mask, or probabilities in [0, 1] (a threshold slider then appears).
     threshold : float
-        Initial threshold for probabilistic predictions (``prediction >= threshold``).
+        Initial threshold for probabilistic predictions (``y_pred >= threshold``).
     window : (center, width), optional
         Display window for the image, in its units.
     mode : {"fill", "contour"}
@@ -64,8 +65,8 @@ class SegmentationOverlay(MedlabWidget):
     def __init__(
         self,
         image: Any,
-        truth: Any,
-        prediction: Any,
+        y_true: Any,
+        y_pred: Any,
         *,
         threshold: float = 0.5,
         window: Any = None,
@@ -77,9 +78,9 @@ class SegmentationOverlay(MedlabWidget):
         import ipywidgets as w
 
         data, sp, _ = as_image(image, spacing, name="SegmentationOverlay image")
-        truth_arr = np.asarray(truth)
-        pred_arr = np.asarray(prediction)
-        for label, arr in (("truth", truth_arr), ("prediction", pred_arr)):
+        truth_arr = np.asarray(y_true)
+        pred_arr = np.asarray(y_pred)
+        for label, arr in (("y_true", truth_arr), ("y_pred", pred_arr)):
             if arr.shape != data.shape:
                 raise ValueError(
                     f"SegmentationOverlay {label} has shape {arr.shape}, "
@@ -92,7 +93,7 @@ class SegmentationOverlay(MedlabWidget):
         self.probabilistic = pred_arr.dtype.kind == "f" and not np.isin(pred_arr, (0.0, 1.0)).all()
         if self.probabilistic and (pred_arr.min() < 0 or pred_arr.max() > 1):
             raise ValueError(
-                "SegmentationOverlay prediction: probabilities must lie in [0, 1], got range "
+                "SegmentationOverlay y_pred: probabilities must lie in [0, 1], got range "
                 f"[{pred_arr.min():.3g}, {pred_arr.max():.3g}]"
             )
         dtype = np.float32 if self.probabilistic else bool

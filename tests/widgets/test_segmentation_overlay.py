@@ -77,8 +77,8 @@ def test_contour_mode_paints_only_the_outlines():
 @pytest.mark.parametrize(
     ("truth_shape", "pred", "message"),
     [
-        ((4, 4), np.zeros((4, 5)), "prediction has shape"),
-        ((4, 3), np.zeros((4, 4)), "truth has shape"),
+        ((4, 4), np.zeros((4, 5)), "y_pred has shape"),
+        ((4, 3), np.zeros((4, 4)), "y_true has shape"),
         ((4, 4), np.full((4, 4), 1.5), r"\[0, 1\]"),
     ],
 )
