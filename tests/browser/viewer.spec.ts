@@ -1,16 +1,27 @@
 import { expect, Locator, Page, test } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
+import {
+  artifacts,
+  blockNetwork,
+  OPTIONAL_EXTRA,
+  pixelStats,
+  Stats,
+  swiftShaderLaunchOptions,
+  workspace
+} from './helpers';
 
-// Scans written by make_scans.py into the server root (workspace/scans).
-const tmp = process.env.MEDLAB_BROWSER_TMP as string;
-const workspace = path.join(tmp, 'workspace');
-const artifacts = path.resolve(__dirname, '..', 'artifacts');
+// "Open in MedLab Viewer" from JupyterLab's file browser, offline: every request outside the
+// local server is blocked. Scans written by make_scans.py into the server root
+// (workspace/scans). WebGL on SwiftShader, for the 3D view that open_scan's VolumeViewer adds.
 
+test.use({ launchOptions: swiftShaderLaunchOptions });
 test.describe.configure({ mode: 'serial' });
 
-/** Open JupyterLab with the file browser showing the scans folder. */
-async function openScansFolder(page: Page): Promise<void> {
+/** Open JupyterLab, network blocked, with the file browser showing the scans folder;
+ *  return the list of blocked requests (it fills as the page runs). */
+async function openScansFolder(page: Page): Promise<string[]> {
+  const blocked = await blockNetwork(page);
   await page.goto('/lab');
   await expect(page.locator('#medlab-panel')).toBeAttached({ timeout: 60_000 });
   await page.evaluate(async () => {
@@ -19,6 +30,7 @@ async function openScansFolder(page: Page): Promise<void> {
     await app.commands.execute('filebrowser:go-to-path', { path: '/scans' });
   });
   await expect(page.locator('.jp-FileBrowser .jp-BreadCrumbs')).toContainText('scans');
+  return blocked;
 }
 
 function listingItem(page: Page, name: string): Locator {
@@ -59,6 +71,41 @@ async function viewerOutput(page: Page, tab: string, images: number): Promise<Lo
   return output;
 }
 
+/** The offline 3D view that VolumeViewer (mode "auto") adds once the browser shows it:
+ *  wait for its WebGL canvas in the output and return it. */
+async function view3d(output: Locator): Promise<Locator> {
+  const canvas = output.locator('canvas').first();
+  await expect(canvas).toBeVisible({ timeout: 90_000 });
+  await expect(output).toContainText("three planes + offline 3D rendering (mode='auto')");
+  return canvas;
+}
+
+const measured: Record<string, Stats & { ms: number }> = {};
+
+/** Screenshot the canvas until `drawn` holds for it (at most 60 s), let the frames settle,
+ *  save the last screenshot in the artifacts and return its pixel statistics (also written,
+ *  with the time it took, to viewer-3d-stats.json). */
+async function drawnStats(
+  page: Page,
+  canvas: Locator,
+  drawn: (stats: Stats) => boolean,
+  screenshot: string
+): Promise<Stats> {
+  const start = Date.now();
+  let stats = await pixelStats(page, await canvas.screenshot());
+  while (!drawn(stats) && Date.now() - start < 60_000) {
+    await page.waitForTimeout(250);
+    stats = await pixelStats(page, await canvas.screenshot());
+  }
+  await page.waitForTimeout(2000);
+  const shot = await canvas.screenshot();
+  fs.writeFileSync(path.join(artifacts, screenshot), shot);
+  stats = await pixelStats(page, shot);
+  measured[screenshot] = { ...stats, ms: Date.now() - start };
+  fs.writeFileSync(path.join(artifacts, 'viewer-3d-stats.json'), JSON.stringify(measured, null, 2));
+  return stats;
+}
+
 test('a scan file type shows the MedLab icon in the file browser', async ({ page }) => {
   await openScansFolder(page);
   for (const [name, type] of [
@@ -71,10 +118,11 @@ test('a scan file type shows the MedLab icon in the file browser', async ({ page
   }
 });
 
-test('right-click a NRRD → Open in MedLab Viewer shows its planes and HU values', async ({
+test('right-click a NRRD → Open in MedLab Viewer shows planes, HU values and 3D view', async ({
   page
 }) => {
-  await openScansFolder(page);
+  test.setTimeout(180_000);
+  const blocked = await openScansFolder(page);
   await openFromContextMenu(page, 'chest.nrrd');
   const output = await viewerOutput(page, 'scans--chest.nrrd.ipynb', 3);
   await expect(output).toContainText(
@@ -99,24 +147,58 @@ test('right-click a NRRD → Open in MedLab Viewer shows its planes and HU value
     'from medlab.widgets import open_scan\n\nopen_scan("../scans/chest.nrrd")',
     1
   ]);
+  // the 3D view, drawn by WebGL: a black background (not the page through a transparent
+  // canvas) with the yellow crosshair and the orientation cube (1.6 % of the pixels); the
+  // default threshold (bone, from 150 HU) shows none of this phantom (air, 40 HU body,
+  // -850 HU lungs)
+  const canvas = await view3d(output);
+  const first = await drawnStats(page, canvas, st => st.lit > 0.01, 'medlab-viewer-nrrd-3d.png');
+  expect(first.lit).toBeGreaterThan(0.01);
+  expect(first.lit).toBeLessThan(0.5);
+  // lower "3D above" to -780 HU (Home: the minimum, -1000; PageUp: a tenth of the range)
+  const above = output.getByRole('slider', { name: '3D above' });
+  await above.focus();
+  await page.keyboard.press('Home');
+  await page.keyboard.press('PageUp');
+  await expect(above).toHaveAttribute('aria-valuenow', '-780');
+  await expect(output).toContainText('3D rendering of values above -780');
+  // the body appears in grey (its lungs are holes in it): 55 000 grey pixels, 18 % lit
+  const body = await drawnStats(
+    page,
+    canvas,
+    st => st.grey > 20_000,
+    'medlab-viewer-nrrd-3d-body.png'
+  );
+  expect(body.grey).toBeGreaterThan(20_000);
+  expect(body.lit).toBeGreaterThan(0.08);
+  expect(body.lit).toBeLessThan(0.5);
+  expect(blocked.filter(url => !OPTIONAL_EXTRA.test(url))).toEqual([]);
 });
 
-test('right-click a DICOM folder → Open in MedLab Viewer stacks its slices', async ({
+test('right-click a DICOM folder → Open in MedLab Viewer stacks its slices, in 3D too', async ({
   page
 }) => {
-  await openScansFolder(page);
+  test.setTimeout(180_000);
+  const blocked = await openScansFolder(page);
   await openFromContextMenu(page, 'ct_series');
   const output = await viewerOutput(page, 'scans--ct_series.ipynb', 3);
   await expect(output).toContainText("'ct_series': CT volume 3 × 128 × 128 (z, y, x)");
   await expect(output).toContainText('1 other file(s) ignored');
   await expect(output).toContainText(/-?\d+\.\d HU/);
   await page.screenshot({ path: path.join(artifacts, 'medlab-viewer-dicom.png') });
+  const canvas = await view3d(output);
+  // its bone (above 150 HU) rendered in grey, on the black background: 6000 grey pixels
+  const stats = await drawnStats(page, canvas, st => st.grey > 2500, 'medlab-viewer-dicom-3d.png');
+  expect(stats.grey).toBeGreaterThan(2500);
+  expect(stats.lit).toBeGreaterThan(0.012);
+  expect(stats.lit).toBeLessThan(0.5);
+  expect(blocked.filter(url => !OPTIONAL_EXTRA.test(url))).toEqual([]);
 });
 
 test('double-click a NIfTI opens it in the viewer, reoriented, without copying it', async ({
   page
 }) => {
-  await openScansFolder(page);
+  const blocked = await openScansFolder(page);
   await listingItem(page, 'brain.nii.gz').dblclick();
   const output = await viewerOutput(page, 'scans--brain.nii.gz.ipynb', 3);
   await expect(output).toContainText('NIfTI volume 25 × 41 × 33 (z, y, x)');
@@ -127,11 +209,13 @@ test('double-click a NIfTI opens it in the viewer, reoriented, without copying i
   const checkpoints = path.join(workspace, 'scans', '.ipynb_checkpoints');
   const copies = fs.existsSync(checkpoints) ? fs.readdirSync(checkpoints) : [];
   expect(copies.filter(name => name.startsWith('brain'))).toEqual([]);
+  expect(blocked.filter(url => !OPTIONAL_EXTRA.test(url))).toEqual([]);
 });
 
 test('a folder without DICOM files says so and writes no notebook', async ({ page }) => {
-  await openScansFolder(page);
+  const blocked = await openScansFolder(page);
   await openFromContextMenu(page, 'notes');
   await expect(page.getByText('No DICOM files in scans/notes')).toBeVisible();
   expect(fs.existsSync(path.join(workspace, 'medlab-viewer', 'scans--notes.ipynb'))).toBe(false);
+  expect(blocked.filter(url => !OPTIONAL_EXTRA.test(url))).toEqual([]);
 });

@@ -2,37 +2,25 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, Locator, Page, test } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
+import {
+  artifacts,
+  blockNetwork,
+  OPTIONAL_EXTRA,
+  pixelStats,
+  swiftShaderLaunchOptions,
+  workspace
+} from './helpers';
 
 // MedLab widgets in a real browser (issue 12 items 1, 2, 4, 6): the offline 3D view of
 // VolumeViewer rendered with WebGL on SwiftShader while the network is blocked, the
 // accessible sliders and planes, lesson 00 after Run All, an axe-core scan, the dark theme.
 // Notebooks are written here into the server root (workspace/widgets).
 
-const tmp = process.env.MEDLAB_BROWSER_TMP as string;
-const workspace = path.join(tmp, 'workspace');
-const artifacts = path.resolve(__dirname, '..', 'artifacts');
 const root = path.resolve(__dirname, '..', '..');
 
 // WebGL2 in headless Chromium: SwiftShader, which current Chromium allows only when told.
-test.use({
-  launchOptions: {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--use-gl=swiftshader',
-      '--enable-unsafe-swiftshader',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run'
-    ]
-  }
-});
+test.use({ launchOptions: swiftShaderLaunchOptions });
 test.describe.configure({ mode: 'serial' });
-
-// The optional medlab[3d] extra (itkwidgets) brings the ImJoy lab extension, which asks a
-// CDN for vue.js on every page; it is not part of the default install nor of these widgets.
-const OPTIONAL_EXTRA = /cdn\.jsdelivr\.net\/npm\/vue@/;
 
 function writeNotebook(name: string, cells: string[]): void {
   const nb = {
@@ -52,20 +40,6 @@ function writeNotebook(name: string, cells: string[]): void {
   };
   fs.mkdirSync(path.join(workspace, 'widgets'), { recursive: true });
   fs.writeFileSync(path.join(workspace, 'widgets', name), JSON.stringify(nb, null, 1));
-}
-
-/** Block every request that does not go to the local Jupyter server; return what was. */
-async function blockNetwork(page: Page): Promise<string[]> {
-  const blocked: string[] = [];
-  await page.route('**/*', route => {
-    const url = new URL(route.request().url());
-    if (url.hostname === '127.0.0.1' || url.hostname === 'localhost') {
-      return route.continue();
-    }
-    blocked.push(url.href);
-    return route.abort();
-  });
-  return blocked;
 }
 
 async function openAndRunAll(page: Page, name: string): Promise<Locator> {
@@ -98,34 +72,6 @@ async function kernelPrint(page: Page, code: string): Promise<string> {
     await future.done;
     return out.trim();
   }, code);
-}
-
-type Stats = { width: number; height: number; lit: number; orange: number; sky: number };
-
-/** Pixel statistics of a PNG screenshot, decoded by the browser itself. */
-async function pixelStats(page: Page, png: Buffer): Promise<Stats> {
-  return page.evaluate(async b64 => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width;
-    c.height = img.height;
-    const ctx = c.getContext('2d') as CanvasRenderingContext2D;
-    ctx.drawImage(img, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let lit = 0;
-    let orange = 0;
-    let sky = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
-      if (r + g + b > 60) lit++;
-      // the tumour's Okabe-Ito orange (230, 159, 0), shaded; the lungs' sky blue (86, 180, 233)
-      if (r > 90 && r - b > 70 && g > 0.45 * r && g < 0.85 * r) orange++;
-      if (b > 80 && b - r > 40 && g > 0.5 * b) sky++;
-    }
-    return { width: c.width, height: c.height, lit: lit / (d.length / 4), orange, sky };
-  }, png.toString('base64'));
 }
 
 /** Mean absolute difference of two same-sized PNG screenshots (0..255). */
