@@ -1,6 +1,6 @@
 """What one learner costs, and how many learners a 2-core / 24 GiB class server holds.
 
-    python tests/benchmarks/class_capacity.py                  # fast mode, lessons 00 05 06 07 08
+    python tests/benchmarks/class_capacity.py                  # fast mode, lessons 00 05-10
     python tests/benchmarks/class_capacity.py --full           # and full mode too
     python tests/benchmarks/class_capacity.py --lessons 05 07  # only these lessons
     python tests/benchmarks/class_capacity.py --on-disk ...    # the lessons as on disk, not as
@@ -55,7 +55,7 @@ from run_lesson import cpu_lock, private_environment  # noqa: E402
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
-DEFAULT_LESSONS = ("00", "05", "06", "07", "08")
+DEFAULT_LESSONS = ("00", "05", "06", "07", "08", "09", "10")
 SAMPLE_S = 0.5
 CELL_TIMEOUT_S = 900
 #: The class server of issue 14: 2 cores, 24 GiB.
