@@ -74,8 +74,9 @@ export async function pixelStats(page: Page, png: Buffer): Promise<Stats> {
     for (let i = 0; i < d.length; i += 4) {
       const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
       if (r + g + b > 60) lit++;
-      // the tumour's Okabe-Ito orange (230, 159, 0), shaded; the lungs' sky blue (86, 180, 233)
-      if (r > 90 && r - b > 70 && g > 0.45 * r && g < 0.85 * r) orange++;
+      // the tumour's Okabe-Ito orange (230, 159, 0; g/r 0.69 however shaded), not NiiVue's
+      // yellow crosshair (g/r 0.84); the lungs' sky blue (86, 180, 233)
+      if (r > 90 && r - b > 70 && g > 0.45 * r && g < 0.78 * r) orange++;
       if (b > 80 && b - r > 40 && g > 0.5 * b) sky++;
       // a volume rendered with the gray colormap
       if (r + g + b > 60 && Math.max(r, g, b) - Math.min(r, g, b) < 24) grey++;
