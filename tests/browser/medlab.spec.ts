@@ -221,3 +221,50 @@ test('an appendix is listed after the lessons by its label, A1', async ({ page }
     fs.rmSync(gallery, { force: true });
   }
 });
+
+test('a damaged progress file is reported once and left as it is', async ({ page }) => {
+  // The server's progress folder (run.sh sets MEDLAB_PROGRESS_DIR); the earlier tests'
+  // progress is put back afterwards, byte for byte, so the order of tests does not matter.
+  const folder = process.env.MEDLAB_PROGRESS_DIR as string;
+  const file = path.join(folder, 'progress.json');
+  const saved = fs.existsSync(file) ? fs.readFileSync(file) : null;
+  const damaged = Buffer.from('{"version": 1, "passed": {"00.hounsfield": "2026-11-');
+  fs.mkdirSync(folder, { recursive: true });
+  const before = fs.readdirSync(folder).filter(name => name !== 'progress.json');
+  fs.writeFileSync(file, damaged);
+  try {
+    await openLab(page);
+    const problem = page.locator('#medlab-panel .jp-MedlabPanel-problem');
+    await expect(problem).toBeVisible();
+    await expect(problem).toHaveAttribute('role', 'alert');
+    await expect(problem).toContainText('cannot be used as it is: it is not valid JSON');
+    await expect(problem).toContainText(`'${file}'`);
+    await expect(problem).toContainText('It is left untouched');
+    // The lessons are still listed, with no progress (nothing in the file can be used).
+    const rows = page.locator('#medlab-panel .jp-MedlabPanel-lesson');
+    await expect(rows).toHaveCount(2);
+    await expect(row(page, '00_welcome').locator('.jp-MedlabPanel-progress')).toHaveText('0/1');
+    await expect(page.locator('#medlab-panel .jp-MedlabPanel-summary')).toHaveText(
+      '0 of 1 exercises passed'
+    );
+    // Said once: one line on the whole page, still one after the panel refreshes.
+    const said = page.getByText('cannot be used as it is');
+    await expect(said).toHaveCount(1);
+    await page.locator('#medlab-panel .jp-MedlabPanel-refresh').click();
+    await expect(rows).toHaveCount(2);
+    await expect(said).toHaveCount(1);
+    // Reading changed nothing: the same bytes, no copy moved aside, no new file.
+    expect(fs.readFileSync(file).equals(damaged)).toBe(true);
+    expect(fs.readdirSync(folder).filter(name => name !== 'progress.json')).toEqual(before);
+  } finally {
+    if (saved === null) {
+      fs.rmSync(file, { force: true });
+    } else {
+      fs.writeFileSync(file, saved);
+    }
+  }
+  // With the file usable again, the next refresh takes the line away.
+  await page.locator('#medlab-panel .jp-MedlabPanel-refresh').click();
+  await expect(page.locator('#medlab-panel .jp-MedlabPanel-problem')).toBeHidden();
+  await expect(page.getByText('cannot be used as it is')).toHaveCount(0);
+});
